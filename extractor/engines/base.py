@@ -1,0 +1,34 @@
+"""What every engine gives the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from extractor.loading import LoadedText
+from extractor.schema import Disagreement, EngineInfo, Letter, Usage
+
+
+@dataclass
+class EngineResult:
+    """An engine's answer for one letter, before the pipeline validates it."""
+
+    letter: Letter
+    usage: Usage = field(default_factory=Usage)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    #: The LLM's last raw answer, kept when the record may end up flagged.
+    last_answer: str | None = None
+
+
+class Engine(Protocol):
+    """Fills a Letter from loaded text. Must not print or write files."""
+
+    name: str
+
+    def info(self) -> EngineInfo:
+        """Name, version and (for LLMs) model, mode and prompt version/hash."""
+        ...
+
+    def extract(self, doc: LoadedText) -> EngineResult:
+        """Fill the schema from one letter. Raises ExtractorError subclasses on failure."""
+        ...
