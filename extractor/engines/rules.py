@@ -1,0 +1,608 @@
+"""The deterministic engine: fills the letter schema from the normalised text alone.
+
+It reads the letter's fixed structure (date line, address block, heading, verdict line, summary,
+two bulleted lists, sign-off), then finds counts and topics with patterns and a lexicon. It is the
+embedded default when no LLM is configured and the structure an LLM's answer is checked against.
+What it cannot find it leaves empty and names in `Letter.unfilled`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from extractor.loading import LoadedText
+from extractor.schema import (
+    GRADE_LABELS,
+    Count,
+    EngineInfo,
+    Finding,
+    GradeLabel,
+    InspectionKind,
+    InspectionOutcome,
+    Letter,
+    Person,
+    SafeguardingInspection,
+    Span,
+    Topic,
+)
+from extractor.textutil import MONTHS, NUMBER, parse_number
+
+from .base import EngineResult
+
+ENGINE_VERSION = "1.0"
+
+# --- Structure -------------------------------------------------------------------------------
+
+# "8 November 2011"
+DATE_LINE = re.compile(rf"^[ \t]*(\d{{1,2}})[ \t]+({'|'.join(MONTHS)})[ \t]+(\d{{4}})[ \t]*$", re.M)
+# "Dear Ms Quinton"
+DEAR_LINE = re.compile(r"^[ \t]*Dear\b", re.M)
+# "Worcestershire County Council children's services assessment 2011"
+HEADING = re.compile(
+    r"^[ \t]*(?P<authority>\S.*?)\s+children's\s+services\s+assessment\s+(?P<year>(?:19|20)\d\d)[ \t]*$",
+    re.M | re.I,
+)
+# "Children's services assessment<TAB>Performs poorly (1)" -- never a scale-table row
+# ("1<TAB>Performs poorly<TAB>An organisation that ..."), which has no "(n)".
+VERDICT = re.compile(
+    r"^[ \t]*children's\s+services\s+assessment\s+"
+    r"(?P<label>performs\s+(?:excellently|well|adequately|poorly))\s*\(\s*(?P<grade>[1-4])\s*\)",
+    re.M | re.I,
+)
+# "Children's services in Worcestershire County Council perform poorly because ..."
+SUMMARY_VERB = re.compile(
+    r"children's\s+services\s+in\s+.{3,120}?\s+performs?\s+(?P<adverb>excellently|well|adequately|poorly)\b",
+    re.I | re.S,
+)
+# "------------<TAB>-------" under the verdict line
+RULE_LINE = re.compile(r"^[\s\-_=]+$")
+# "Strengths"
+STRENGTHS_HEAD = re.compile(r"^[ \t]*strengths[ \t]*:?[ \t]*$", re.M | re.I)
+# "Areas for further improvement"
+AREAS_HEAD = re.compile(r"^[ \t]*areas\s+for\s+(?:further\s+)?improvement[ \t]*:?[ \t]*$", re.M | re.I)
+# "- The very large majority of ..."
+BULLET = re.compile(r"^[ \t]*-[ \t]+(?P<text>\S.*?)[ \t]*$", re.M)
+# "This children's services assessment is provided in accordance with section 138 ..."
+CLOSING = re.compile(r"^[ \t]*(?:This children's services assessment is provided|Yours\s+)", re.M | re.I)
+# "Yours sincerely"
+YOURS = re.compile(r"^[ \t]*Yours\s+(?:sincerely|faithfully)[ \t,]*$", re.M | re.I)
+# "J. Winstanley": an initialled signature, not the typed name
+INITIALLED = re.compile(r"^[A-Z]\.\s*[A-Z][\w'-]+$")
+# "Divisional Manager, Children's Services Assessment"
+ROLE_WORDS = re.compile(
+    r"\b(?:Manager|Director|Inspector|Officer|Chief|Head|HMI|Lead|Executive|Assessment)\b"
+)
+
+LABEL_BY_ADVERB: dict[str, int] = {"poorly": 1, "adequately": 2, "well": 3, "excellently": 4}
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the normalised text: `text == doc.text[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class LetterStructure:
+    """The letter's parts as the text lays them out (offsets into the normalised text)."""
+
+    date: Block | None = None
+    recipient_name: Block | None = None
+    recipient_role: Block | None = None
+    heading_authority: Block | None = None
+    heading_year: Block | None = None
+    verdict: Block | None = None
+    summary_paragraphs: list[Block] = field(default_factory=list)
+    strengths: list[Block] = field(default_factory=list)
+    areas: list[Block] = field(default_factory=list)
+    signatory_name: Block | None = None
+    signatory_role: Block | None = None
+
+    @property
+    def summary(self) -> str | None:
+        if not self.summary_paragraphs:
+            return None
+        return "\n\n".join(p.text for p in self.summary_paragraphs)
+
+
+def _block(m: re.Match[str], group: str | int = 0) -> Block:
+    return Block(m.group(group), m.start(group), m.end(group))
+
+
+def _lines(text: str, start: int, end: int) -> list[Block]:
+    """Non-blank, stripped lines of text[start:end]."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        line = m.group(0)
+        stripped = line.strip()
+        if stripped:
+            s = start + m.start() + (len(line) - len(line.lstrip()))
+            out.append(Block(stripped, s, s + len(stripped)))
+    return out
+
+
+def parse_structure(text: str) -> LetterStructure:
+    """Find the letter's parts in normalised text. Missing parts stay None/empty."""
+    st = LetterStructure()
+    dear = DEAR_LINE.search(text)
+    date = DATE_LINE.search(text, 0, dear.start() if dear else len(text))
+    if date:
+        st.date = Block(date.group(0).strip(), date.start(1), date.end(3))
+        if dear:
+            address = _lines(text, date.end(), dear.start())
+            if address:
+                st.recipient_name = address[0]
+            if len(address) > 1:
+                st.recipient_role = address[1]
+
+    heading = HEADING.search(text)
+    if heading:
+        st.heading_authority = _block(heading, "authority")
+        st.heading_year = _block(heading, "year")
+
+    verdict = VERDICT.search(text)
+    strengths_head = STRENGTHS_HEAD.search(text, verdict.end() if verdict else 0)
+    areas_head = AREAS_HEAD.search(text, strengths_head.end() if strengths_head else 0)
+    closing = CLOSING.search(text, areas_head.end() if areas_head else 0)
+
+    if verdict:
+        st.verdict = _block(verdict)
+        summary_end = strengths_head.start() if strengths_head else len(text)
+        st.summary_paragraphs = [
+            b for b in _lines(text, verdict.end(), summary_end) if not RULE_LINE.match(b.text)
+        ]
+        # the dashed rule may sit on the verdict's own line remainder
+        if st.summary_paragraphs and RULE_LINE.match(st.summary_paragraphs[0].text):
+            st.summary_paragraphs.pop(0)
+
+    if strengths_head:
+        s_end = areas_head.start() if areas_head else (closing.start() if closing else len(text))
+        st.strengths = _bullets(text, strengths_head.end(), s_end)
+    if areas_head:
+        a_end = closing.start() if closing else len(text)
+        st.areas = _bullets(text, areas_head.end(), a_end)
+
+    yours = YOURS.search(text)
+    if yours:
+        sign_off = [b for b in _lines(text, yours.end(), len(text)) if not INITIALLED.match(b.text)]
+        roles = [b for b in sign_off if ROLE_WORDS.search(b.text)]
+        names = [b for b in sign_off if not ROLE_WORDS.search(b.text)]
+        if names:
+            st.signatory_name = names[0]
+        if roles:
+            st.signatory_role = roles[-1]
+    return st
+
+
+def _bullets(text: str, start: int, end: int) -> list[Block]:
+    return [_block(m, "text") for m in BULLET.finditer(text, start, end)]
+
+
+# --- Topics ----------------------------------------------------------------------------------
+
+# The first service a bullet names decides its topic (see eval/LABELLING.md).
+TOPIC_PATTERNS: list[tuple[Topic, re.Pattern[str]]] = [
+    ("early years and childcare",
+     re.compile(r"early years|childcare|child care|childminder|under fives?\b|nurser", re.I)),
+    ("children's centres", re.compile(r"children's centres?", re.I)),
+    ("primary", re.compile(r"primary", re.I)),
+    ("secondary", re.compile(r"secondary|GCSE|16-year-olds", re.I)),
+    ("post-16", re.compile(r"post-16|sixth form|19-year-olds|further education", re.I)),
+    ("special educational provision",
+     re.compile(r"special(?:ist)? (?:school|education|educational)|special educational needs", re.I)),
+    ("pupil referral units", re.compile(r"pupil referral|short-stay school", re.I)),
+    ("fostering and adoption", re.compile(r"fostering|adoption", re.I)),
+    ("children's homes", re.compile(r"children's homes?", re.I)),
+    ("safeguarding and child protection",
+     re.compile(r"safeguarding|child protection|contact, referral and assessment|children in need", re.I)),
+    ("youth offending", re.compile(r"youth offending", re.I)),
+]
+
+
+def topic_of(text: str) -> Topic:
+    """The topic whose lexicon matches earliest in the bullet; 'other' if none does."""
+    best: tuple[int, Topic] | None = None
+    for topic, pattern in TOPIC_PATTERNS:
+        m = pattern.search(text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), topic)
+    return best[1] if best else "other"
+
+
+# --- Counts ----------------------------------------------------------------------------------
+
+# What can be counted (see eval/LABELLING.md): services, settings and institutions.
+SERVICE = (
+    r"(?:schools?|academ(?:y|ies)|centres?|homes?|services?|agenc(?:y|ies)|providers?|settings?"
+    r"|units?|colleges?|nurser(?:y|ies)|sixth\s+forms?|childminders?|institutions?)"
+)
+JUDGEMENT = (
+    r"(?:good\s+or\s+better|good\s+or\s+outstanding|outstanding|good|satisfactory|adequate"
+    r"|inadequate|inspected)"
+)
+# "are good or better", "was recently judged to be inadequate", "have been inspected"
+PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|have\s+been|has\s+been|had\s+been|remains?)\s+"
+    r"(?:(?:now|only|still|also|all|recently|currently|judged|to\s+be|as)\s+)*"
+    rf"(?P<judgement>{JUDGEMENT})\b",
+    re.I,
+)
+# A word of a noun phrase: never a verb, so "seven schools have closed and become academies"
+# stops at "schools".
+_WORD = r"(?!(?:is|are|was|were|has|have|had|been|be|become|became|made)\b)[A-Za-z][A-Za-z'-]*"
+# Greedy, so "One school sixth form" is the whole phrase, not "school".
+_NP = rf"(?P<subject>(?:{_WORD}\s+){{0,5}}{SERVICE})\b"
+_DET = r"(?:the\s+local\s+authority's|the|these|those|its|their|them)"
+# Quantity patterns, tried in this order; earlier ones win where they overlap.
+QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
+    # "the number of inadequate schools has reduced from five to two"
+    ("reduced", re.compile(
+        rf"\bthe\s+number\s+of\s+(?P<subject>.+?)\s+(?:has|have)\s+(?:reduced|fallen|risen|increased"
+        rf"|gone\s+(?:up|down))\s+from\s+{NUMBER}\s+to\s+(?P<count>{NUMBER})\b", re.I)),
+    # "Of the 19 homes commissioned from other agencies or local authorities, 18 are"
+    ("of_the_total", re.compile(
+        rf"\bOf\s+the\s+(?P<total>{NUMBER})\s+(?P<subject>[^,.;]+?),\s+(?P<count>{NUMBER})\b", re.I)),
+    # "All six of the children's homes", "all seven special schools"
+    ("all", re.compile(rf"\ball\s+(?P<count>{NUMBER})\s+(?:of\s+{_DET}\s+)?{_NP}", re.I)),
+    # "none of them"
+    ("none", re.compile(rf"\bnone\s+of\s+(?:{_DET}\s*)(?:(?P<total>{NUMBER})\s+)?(?:{_NP})?", re.I)),
+    # "eight of the 12 fostering and adoption services", "Two of these", "three of the six"
+    ("of", re.compile(
+        rf"\b(?P<count>{NUMBER})\s+of\s+{_DET}(?:\s+(?P<total>{NUMBER}))?(?:\s+{_NP})?", re.I)),
+    # "the remaining one", "The other two"
+    ("remaining", re.compile(rf"\bthe\s+(?:remaining|other)\s+(?P<count>{NUMBER})\b", re.I)),
+    # "the three pupil referral units" (definite: all of them)
+    ("the_n", re.compile(rf"\bthe\s+(?P<count>{NUMBER})\s+{_NP}", re.I)),
+    # "One secondary school", "seven schools"
+    ("n_noun", re.compile(rf"\b(?P<count>{NUMBER})\s+{_NP}", re.I)),
+    # "Four are satisfactory", "one is now inadequate"
+    ("n_bare", re.compile(rf"\b(?P<count>{NUMBER})\s+(?=(?:is|are|was|were)\b)", re.I)),
+]
+# "the local authority children's homes": the nearest service noun phrase, for anaphora
+SERVICE_NP = re.compile(rf"(?:{_WORD}\s+){{0,3}}{SERVICE}\b", re.I)
+_LEADING_FUNCTION_WORDS = re.compile(
+    r"^(?:(?:the|of|a|an|all|its|their|these|those|in|by|to|for|with|from|and|but|from)\s+)+", re.I
+)
+# A sentence ends at a full stop followed by space or the end ("J. Winstanley" is not in bullets).
+SENTENCE_END = re.compile(r"\.(?=\s|$)|;")
+# A verb between two quantities means they do not share a predicate.
+VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|become|became|made|make)\b", re.I)
+# "children's homes| run by the local authority| are good": a post-modifier of the subject
+POST_MODIFIER = re.compile(
+    r"\s+((?:run|commissioned|maintained|provided|used|managed|owned|inspected)\b[^,.;]*?)\s*$",
+    re.I,
+)
+_TRAILING_PLACE = re.compile(r"\s+in\s+the\s+local\s+authority$", re.I)
+
+
+@dataclass
+class _Quantity:
+    kind: str
+    start: int
+    end: int
+    count: int
+    total: int | None
+    subject: str | None
+    judgement: str | None = None
+    evidence_end: int | None = None
+
+
+def _clean_subject(subject: str | None) -> str | None:
+    if not subject:
+        return None
+    s = _LEADING_FUNCTION_WORDS.sub("", " ".join(subject.split()))
+    s = _TRAILING_PLACE.sub("", s)
+    return s or None
+
+
+def _find_quantities(text: str) -> list[_Quantity]:
+    taken: list[tuple[int, int]] = []
+    found: list[_Quantity] = []
+    for kind, pattern in QUANTITIES:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            groups = m.groupdict()
+            count = 0 if kind == "none" else parse_number(groups["count"])
+            total_raw = groups.get("total")
+            total = parse_number(total_raw) if total_raw else None
+            if kind in ("all", "the_n"):
+                total = count
+            subject = groups.get("subject")
+            judgement = None
+            if kind == "reduced" and subject:
+                # "the number of inadequate schools": the adjective is the judgement
+                jm = re.match(rf"(?P<j>{JUDGEMENT})\s+(?P<rest>.+)", subject, re.I)
+                if jm:
+                    judgement, subject = jm.group("j").lower(), jm.group("rest")
+            q = _Quantity(kind, m.start(), m.end(), count, total, _clean_subject(subject), judgement)
+            if kind == "reduced":
+                q.evidence_end = m.end()
+            taken.append((m.start(), m.end()))
+            found.append(q)
+    return sorted(found, key=lambda q: q.start)
+
+
+def find_counts(text: str) -> list[tuple[Count, int, int]]:
+    """Counts stated in one bullet, each with its evidence offsets within `text`."""
+    quantities = _find_quantities(text)
+    for i, q in enumerate(quantities):
+        if q.evidence_end is not None:
+            continue
+        sentence_end = SENTENCE_END.search(text, q.end)
+        limit = sentence_end.start() if sentence_end else len(text)
+        if i + 1 < len(quantities):
+            limit = min(limit, quantities[i + 1].start)
+        pred = PREDICATE.search(text, q.end, limit)
+        if pred:
+            q.judgement = " ".join(pred.group("judgement").lower().split())
+            q.evidence_end = pred.end()
+            post = POST_MODIFIER.match(text, q.end, pred.start())
+            if q.subject and post:
+                q.subject = f"{q.subject} {' '.join(post.group(1).split())}"
+    # Subjects listed before one shared predicate take its judgement: "all seven special
+    # schools, ... and the three pupil referral units, are good or better".
+    for i in range(len(quantities) - 2, -1, -1):
+        q, nxt = quantities[i], quantities[i + 1]
+        gap = text[q.end : nxt.start]
+        if (
+            q.evidence_end is None
+            and nxt.evidence_end is not None
+            and nxt.judgement is not None
+            and not SENTENCE_END.search(gap)
+            and not VERB.search(gap)
+        ):
+            q.judgement, q.evidence_end = nxt.judgement, nxt.evidence_end
+
+    counts: list[tuple[Count, int, int]] = []
+    previous_subject: str | None = None
+    for q in quantities:
+        subject = q.subject
+        if subject is None:
+            subject = previous_subject or _nearest_service(text, q.start)
+        if q.subject is not None:
+            previous_subject = q.subject
+        if q.evidence_end is None:
+            continue
+        if subject is None:
+            continue
+        counts.append(
+            (
+                Count(
+                    subject=subject,
+                    count=q.count,
+                    total=q.total,
+                    judgement=q.judgement,
+                    evidence=text[q.start : q.evidence_end],
+                ),
+                q.start,
+                q.evidence_end,
+            )
+        )
+    return counts
+
+
+def _nearest_service(text: str, before: int) -> str | None:
+    last = None
+    for m in SERVICE_NP.finditer(text, 0, before):
+        last = m
+    return _clean_subject(last.group(0)) if last else None
+
+
+# --- Safeguarding inspections ------------------------------------------------------------------
+
+_MONTH_YEAR = re.compile(rf"\b(?P<month>{'|'.join(MONTHS)})\s+(?P<year>(?:19|20)\d\d)\b")
+_SENTENCE = re.compile(r"[^.]+?(?:\.(?=\s|$)|$)", re.S)
+KIND_PATTERNS: list[tuple[InspectionKind, re.Pattern[str]]] = [
+    ("unannounced inspection of contact, referral and assessment",
+     re.compile(r"unannounced.*contact,\s+referral\s+and\s+assessment", re.I | re.S)),
+    ("full inspection of safeguarding",
+     re.compile(r"full\s+inspection\s+of\s+safeguarding", re.I)),
+    ("inspection of safeguarding and looked after children",
+     re.compile(r"inspection\s+of\s+safeguarding\s+and\s+looked\s+after\s+children", re.I)),
+]
+# "these arrangements": the inspection kind named in an earlier sentence
+ANAPHORIC_KIND = re.compile(r"\binspection\s+of\s+these\s+arrangements\b", re.I)
+OUTCOMES: list[tuple[InspectionOutcome, re.Pattern[str]]] = [
+    ("no priority action", re.compile(r"\bno\s+(?:areas?\s+for\s+)?priority\s+actions?\b", re.I)),
+    ("priority action", re.compile(r"\bareas?\s+for\s+priority\s+action|\bpriority\s+actions?\b", re.I)),
+    ("areas for development", re.compile(r"\bareas?\s+for\s+development\b", re.I)),
+]
+_GRADE_OUTCOME = re.compile(r"\b(outstanding|good|inadequate|adequate)\b", re.I)
+
+
+def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, int]]:
+    """Safeguarding inspections the summary reports, with evidence offsets within `summary`."""
+    sentences = [(m.start(), m.group(0)) for m in _SENTENCE.finditer(summary) if m.group(0).strip()]
+    found: list[tuple[SafeguardingInspection, int, int]] = []
+    starts: list[int] = []
+    kinds: list[InspectionKind | None] = []
+    last_kind: InspectionKind | None = None
+    for _, sentence in sentences:
+        kind: InspectionKind | None = None
+        for k, pattern in KIND_PATTERNS:
+            if pattern.search(sentence):
+                kind = k
+                break
+        if kind is None and ANAPHORIC_KIND.search(sentence):
+            kind = last_kind
+        kinds.append(kind)
+        if kind:
+            last_kind = kind
+    for i, (offset, sentence) in enumerate(sentences):
+        kind = kinds[i]
+        when = _MONTH_YEAR.search(sentence)
+        if kind is None or when is None or "inspection" not in sentence.lower():
+            continue
+        month = MONTHS.index(when.group("month")) + 1
+        date = f"{when.group('year')}-{month:02d}"
+        if any(f[0].date == date and f[0].kind == kind for f in found):
+            continue
+        outcome: InspectionOutcome | None = None
+        if kind != "unannounced inspection of contact, referral and assessment":
+            grade = _GRADE_OUTCOME.search(sentence)
+            if grade:
+                outcome = grade.group(1).lower()  # type: ignore[assignment]
+        if outcome is None:
+            # the finding may be reported in the following sentences, up to the next inspection
+            window = [sentence]
+            for j in range(i + 1, len(sentences)):
+                if _MONTH_YEAR.search(sentences[j][1]) and kinds[j]:
+                    break
+                window.append(sentences[j][1])
+            outcome = _outcome_of(" ".join(window))
+        lead = len(sentence) - len(sentence.lstrip())
+        body = sentence.strip()
+        body = body[:-1] if body.endswith(".") else body
+        start = offset + lead
+        starts.append(start)
+        found.append(
+            (
+                SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=body),
+                start,
+                start + len(body),
+            )
+        )
+    return found
+
+
+def _outcome_of(text: str) -> InspectionOutcome | None:
+    for outcome, pattern in OUTCOMES:
+        if pattern.search(text):
+            return outcome
+    return None
+
+
+# --- The engine --------------------------------------------------------------------------------
+
+
+class RulesEngine:
+    """Fills the schema from the text alone: no network, no model, same answer every time."""
+
+    name = "rules"
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(name=self.name, version=ENGINE_VERSION)
+
+    def extract(self, doc: LoadedText) -> EngineResult:
+        return EngineResult(letter=letter_from_text(doc))
+
+
+def letter_from_text(doc: LoadedText) -> Letter:
+    """The rules engine's record of one loaded letter."""
+    text = doc.text
+    st = parse_structure(text)
+    prov: dict[str, Span] = {}
+    unfilled: list[str] = []
+
+    def keep(path: str, block: Block | None) -> str | None:
+        if block is None:
+            unfilled.append(path)
+            return None
+        prov[path] = doc.span(block.start, block.end)
+        return block.text
+
+    authority = keep("local_authority", st.heading_authority)
+    year_text = keep("assessment_year", st.heading_year)
+    letter_date: dt.date | None = None
+    if st.date:
+        day, month, year = st.date.text.split()
+        letter_date = dt.date(int(year), MONTHS.index(month) + 1, int(day))
+        prov["letter_date"] = doc.span(st.date.start, st.date.end)
+    else:
+        unfilled.append("letter_date")
+
+    recipient = _person(doc, st.recipient_name, st.recipient_role, "recipient", prov, unfilled)
+    signatory = _person(doc, st.signatory_name, st.signatory_role, "signatory", prov, unfilled)
+
+    grade: int | None = None
+    label: GradeLabel | None = None
+    if st.verdict:
+        m = VERDICT.match(text, st.verdict.start)
+        assert m is not None  # parse_structure found it here
+        grade = int(m.group("grade"))
+        label = GRADE_LABELS[grade]
+        prov["grade"] = doc.span(m.start("grade"), m.end("grade"))
+        prov["grade_label"] = doc.span(m.start("label"), m.end("label"))
+    else:
+        # No verdict line (a damaged conversion): the summary's own wording is the next best
+        # evidence. The scale table and the boilerplate 'performs poorly' are never read.
+        m2 = SUMMARY_VERB.search(text)
+        if m2:
+            grade = LABEL_BY_ADVERB[m2.group("adverb").lower()]
+            label = GRADE_LABELS[grade]
+            prov["grade"] = prov["grade_label"] = doc.span(m2.start("adverb"), m2.end("adverb"))
+        else:
+            unfilled += ["grade", "grade_label"]
+
+    summary = st.summary
+    if summary is None:
+        unfilled.append("summary")
+    else:
+        prov["summary"] = doc.span(st.summary_paragraphs[0].start, st.summary_paragraphs[-1].end)
+
+    if not st.strengths:
+        unfilled.append("strengths")
+    if not st.areas:
+        unfilled.append("areas_for_improvement")
+
+    inspections: list[SafeguardingInspection] = []
+    for para in st.summary_paragraphs:
+        for insp, s, e in find_inspections(para.text):
+            if any(i.date == insp.date and i.kind == insp.kind for i in inspections):
+                continue
+            insp.span = doc.span(para.start + s, para.start + e)
+            inspections.append(insp)
+
+    return Letter(
+        local_authority=authority,
+        assessment_year=int(year_text) if year_text else None,
+        letter_date=letter_date,
+        recipient=recipient,
+        signatory=signatory,
+        grade=grade,
+        grade_label=label,
+        summary=summary,
+        strengths=[_finding(doc, b) for b in st.strengths],
+        areas_for_improvement=[_finding(doc, b) for b in st.areas],
+        safeguarding_inspections=inspections,
+        provenance=prov,
+        unfilled=unfilled,
+    )
+
+
+def _person(
+    doc: LoadedText,
+    name: Block | None,
+    role: Block | None,
+    path: str,
+    prov: dict[str, Span],
+    unfilled: list[str],
+) -> Person | None:
+    if name is None:
+        unfilled.append(f"{path}.name")
+        return None
+    prov[f"{path}.name"] = doc.span(name.start, name.end)
+    if role is None:
+        unfilled.append(f"{path}.role")
+    else:
+        prov[f"{path}.role"] = doc.span(role.start, role.end)
+    return Person(name=name.text, role=role.text if role else None)
+
+
+def _finding(doc: LoadedText, bullet: Block) -> Finding:
+    counts = []
+    for count, s, e in find_counts(bullet.text):
+        count.span = doc.span(bullet.start + s, bullet.start + e)
+        counts.append(count)
+    return Finding(
+        text=bullet.text,
+        topic=topic_of(bullet.text),
+        counts=counts,
+        span=doc.span(bullet.start, bullet.end),
+    )

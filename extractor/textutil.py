@@ -1,0 +1,40 @@
+"""Small text facts shared by the engine and the validators: months and numbers in words."""
+
+from __future__ import annotations
+
+MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+_UNITS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+]  # fmt: skip
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+#: value of every number word from zero to ninety-nine ("thirty-four" -> 34)
+NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(_UNITS)}
+for _t, _tens in enumerate(_TENS, start=2):
+    NUMBER_WORDS[_tens] = _t * 10
+    for _u in range(1, 10):
+        NUMBER_WORDS[f"{_tens}-{_UNITS[_u]}"] = _t * 10 + _u
+
+# A count in a letter: 1-3 digits (never a year) or a number word. Longest words first so that
+# "seventeen" is not read as "seven".
+NUMBER = (
+    r"(?:\d{1,3}(?!\d)|"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+
+
+def parse_number(token: str) -> int:
+    """'8' -> 8, 'eight' -> 8, 'Thirty-four' -> 34. Raises ValueError for anything else."""
+    token = token.strip().lower()
+    if token.isdigit():
+        return int(token)
+    if token in NUMBER_WORDS:
+        return NUMBER_WORDS[token]
+    raise ValueError(f"not a number: {token!r}")
