@@ -24,9 +24,7 @@ for _t, _tens in enumerate(_TENS, start=2):
 # A count in a letter: 1-3 digits (never a year) or a number word. Longest words first so that
 # "seventeen" is not read as "seven".
 NUMBER = (
-    r"(?:\d{1,3}(?!\d)|"
-    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-    + r")(?![\w-])"
+    r"(?:\d{1,3}(?!\d)|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?![\w-])"
 )
 
 

@@ -41,7 +41,8 @@ DATE_LINE = re.compile(rf"^[ \t]*(\d{{1,2}})[ \t]+({'|'.join(MONTHS)})[ \t]+(\d{
 DEAR_LINE = re.compile(r"^[ \t]*Dear\b", re.M)
 # "Worcestershire County Council children's services assessment 2011"
 HEADING = re.compile(
-    r"^[ \t]*(?P<authority>\S.*?)\s+children's\s+services\s+assessment\s+(?P<year>(?:19|20)\d\d)[ \t]*$",
+    r"^[ \t]*(?P<authority>\S.*?)\s+children's\s+services\s+assessment\s+"
+    r"(?P<year>(?:19|20)\d\d)[ \t]*$",
     re.M | re.I,
 )
 # "Children's services assessment<TAB>Performs poorly (1)" -- never a scale-table row
@@ -61,11 +62,15 @@ RULE_LINE = re.compile(r"^[\s\-_=]+$")
 # "Strengths"
 STRENGTHS_HEAD = re.compile(r"^[ \t]*strengths[ \t]*:?[ \t]*$", re.M | re.I)
 # "Areas for further improvement"
-AREAS_HEAD = re.compile(r"^[ \t]*areas\s+for\s+(?:further\s+)?improvement[ \t]*:?[ \t]*$", re.M | re.I)
+AREAS_HEAD = re.compile(
+    r"^[ \t]*areas\s+for\s+(?:further\s+)?improvement[ \t]*:?[ \t]*$", re.M | re.I
+)
 # "- The very large majority of ..."
 BULLET = re.compile(r"^[ \t]*-[ \t]+(?P<text>\S.*?)[ \t]*$", re.M)
 # "This children's services assessment is provided in accordance with section 138 ..."
-CLOSING = re.compile(r"^[ \t]*(?:This children's services assessment is provided|Yours\s+)", re.M | re.I)
+CLOSING = re.compile(
+    r"^[ \t]*(?:This children's services assessment is provided|Yours\s+)", re.M | re.I
+)
 # "Yours sincerely"
 YOURS = re.compile(r"^[ \t]*Yours\s+(?:sincerely|faithfully)[ \t,]*$", re.M | re.I)
 # "J. Winstanley": an initialled signature, not the typed name
@@ -187,19 +192,29 @@ def _bullets(text: str, start: int, end: int) -> list[Block]:
 
 # The first service a bullet names decides its topic (see eval/LABELLING.md).
 TOPIC_PATTERNS: list[tuple[Topic, re.Pattern[str]]] = [
-    ("early years and childcare",
-     re.compile(r"early years|childcare|child care|childminder|under fives?\b|nurser", re.I)),
+    (
+        "early years and childcare",
+        re.compile(r"early years|childcare|child care|childminder|under fives?\b|nurser", re.I),
+    ),
     ("children's centres", re.compile(r"children's centres?", re.I)),
     ("primary", re.compile(r"primary", re.I)),
     ("secondary", re.compile(r"secondary|GCSE|16-year-olds", re.I)),
     ("post-16", re.compile(r"post-16|sixth form|19-year-olds|further education", re.I)),
-    ("special educational provision",
-     re.compile(r"special(?:ist)? (?:school|education|educational)|special educational needs", re.I)),
+    (
+        "special educational provision",
+        re.compile(
+            r"special(?:ist)? (?:school|education|educational)|special educational needs", re.I
+        ),
+    ),
     ("pupil referral units", re.compile(r"pupil referral|short-stay school", re.I)),
     ("fostering and adoption", re.compile(r"fostering|adoption", re.I)),
     ("children's homes", re.compile(r"children's homes?", re.I)),
-    ("safeguarding and child protection",
-     re.compile(r"safeguarding|child protection|contact, referral and assessment|children in need", re.I)),
+    (
+        "safeguarding and child protection",
+        re.compile(
+            r"safeguarding|child protection|contact, referral and assessment|children in need", re.I
+        ),
+    ),
     ("youth offending", re.compile(r"youth offending", re.I)),
 ]
 
@@ -241,19 +256,36 @@ _DET = r"(?:the\s+local\s+authority's|the|these|those|its|their|them)"
 # Quantity patterns, tried in this order; earlier ones win where they overlap.
 QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
     # "the number of inadequate schools has reduced from five to two"
-    ("reduced", re.compile(
-        rf"\bthe\s+number\s+of\s+(?P<subject>.+?)\s+(?:has|have)\s+(?:reduced|fallen|risen|increased"
-        rf"|gone\s+(?:up|down))\s+from\s+{NUMBER}\s+to\s+(?P<count>{NUMBER})\b", re.I)),
+    (
+        "reduced",
+        re.compile(
+            rf"\bthe\s+number\s+of\s+(?P<subject>.+?)\s+(?:has|have)\s+(?:reduced|fallen|risen|increased"
+            rf"|gone\s+(?:up|down))\s+from\s+{NUMBER}\s+to\s+(?P<count>{NUMBER})\b",
+            re.I,
+        ),
+    ),
     # "Of the 19 homes commissioned from other agencies or local authorities, 18 are"
-    ("of_the_total", re.compile(
-        rf"\bOf\s+the\s+(?P<total>{NUMBER})\s+(?P<subject>[^,.;]+?),\s+(?P<count>{NUMBER})\b", re.I)),
+    (
+        "of_the_total",
+        re.compile(
+            rf"\bOf\s+the\s+(?P<total>{NUMBER})\s+(?P<subject>[^,.;]+?),\s+(?P<count>{NUMBER})\b",
+            re.I,
+        ),
+    ),
     # "All six of the children's homes", "all seven special schools"
     ("all", re.compile(rf"\ball\s+(?P<count>{NUMBER})\s+(?:of\s+{_DET}\s+)?{_NP}", re.I)),
     # "none of them"
-    ("none", re.compile(rf"\bnone\s+of\s+(?:{_DET}\s*)(?:(?P<total>{NUMBER})\s+)?(?:{_NP})?", re.I)),
+    (
+        "none",
+        re.compile(rf"\bnone\s+of\s+(?:{_DET}\s*)(?:(?P<total>{NUMBER})\s+)?(?:{_NP})?", re.I),
+    ),
     # "eight of the 12 fostering and adoption services", "Two of these", "three of the six"
-    ("of", re.compile(
-        rf"\b(?P<count>{NUMBER})\s+of\s+{_DET}(?:\s+(?P<total>{NUMBER}))?(?:\s+{_NP})?", re.I)),
+    (
+        "of",
+        re.compile(
+            rf"\b(?P<count>{NUMBER})\s+of\s+{_DET}(?:\s+(?P<total>{NUMBER}))?(?:\s+{_NP})?", re.I
+        ),
+    ),
     # "the remaining one", "The other two"
     ("remaining", re.compile(rf"\bthe\s+(?:remaining|other)\s+(?P<count>{NUMBER})\b", re.I)),
     # "the three pupil referral units" (definite: all of them)
@@ -320,7 +352,9 @@ def _find_quantities(text: str) -> list[_Quantity]:
                 jm = re.match(rf"(?P<j>{JUDGEMENT})\s+(?P<rest>.+)", subject, re.I)
                 if jm:
                     judgement, subject = jm.group("j").lower(), jm.group("rest")
-            q = _Quantity(kind, m.start(), m.end(), count, total, _clean_subject(subject), judgement)
+            q = _Quantity(
+                kind, m.start(), m.end(), count, total, _clean_subject(subject), judgement
+            )
             if kind == "reduced":
                 q.evidence_end = m.end()
             taken.append((m.start(), m.end()))
@@ -399,18 +433,24 @@ def _nearest_service(text: str, before: int) -> str | None:
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{'|'.join(MONTHS)})\s+(?P<year>(?:19|20)\d\d)\b")
 _SENTENCE = re.compile(r"[^.]+?(?:\.(?=\s|$)|$)", re.S)
 KIND_PATTERNS: list[tuple[InspectionKind, re.Pattern[str]]] = [
-    ("unannounced inspection of contact, referral and assessment",
-     re.compile(r"unannounced.*contact,\s+referral\s+and\s+assessment", re.I | re.S)),
-    ("full inspection of safeguarding",
-     re.compile(r"full\s+inspection\s+of\s+safeguarding", re.I)),
-    ("inspection of safeguarding and looked after children",
-     re.compile(r"inspection\s+of\s+safeguarding\s+and\s+looked\s+after\s+children", re.I)),
+    (
+        "unannounced inspection of contact, referral and assessment",
+        re.compile(r"unannounced.*contact,\s+referral\s+and\s+assessment", re.I | re.S),
+    ),
+    ("full inspection of safeguarding", re.compile(r"full\s+inspection\s+of\s+safeguarding", re.I)),
+    (
+        "inspection of safeguarding and looked after children",
+        re.compile(r"inspection\s+of\s+safeguarding\s+and\s+looked\s+after\s+children", re.I),
+    ),
 ]
 # "these arrangements": the inspection kind named in an earlier sentence
 ANAPHORIC_KIND = re.compile(r"\binspection\s+of\s+these\s+arrangements\b", re.I)
 OUTCOMES: list[tuple[InspectionOutcome, re.Pattern[str]]] = [
     ("no priority action", re.compile(r"\bno\s+(?:areas?\s+for\s+)?priority\s+actions?\b", re.I)),
-    ("priority action", re.compile(r"\bareas?\s+for\s+priority\s+action|\bpriority\s+actions?\b", re.I)),
+    (
+        "priority action",
+        re.compile(r"\bareas?\s+for\s+priority\s+action|\bpriority\s+actions?\b", re.I),
+    ),
     ("areas for development", re.compile(r"\bareas?\s+for\s+development\b", re.I)),
 ]
 _GRADE_OUTCOME = re.compile(r"\b(outstanding|good|inadequate|adequate)\b", re.I)

@@ -1,0 +1,260 @@
+"""The pure core: loaded text -> engine -> spans -> validators -> Document.
+
+Nothing here prints or writes files; the CLI does that. Every input gives exactly one Document:
+an input that cannot be read gives a `failed` one with an `error`, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from extractor.engines.base import Engine, EngineResult
+from extractor.engines.rules import RulesEngine
+from extractor.errors import ConfigurationError, ExtractionFailed, ExtractorError, InputError
+from extractor.loading import LoadedText, load_file, load_text
+from extractor.schema import (
+    Document,
+    EngineInfo,
+    ErrorInfo,
+    Letter,
+    Source,
+    SourceFormat,
+    Span,
+    Usage,
+    Validation,
+)
+from validators import status_for, validate
+
+if TYPE_CHECKING:
+    from extractor.llm_config import LLMConfig
+
+ENGINE_NAMES = ("rules", "llm", "auto")
+
+
+def make_engine(
+    name: str | Engine = "rules",
+    *,
+    llm_config: LLMConfig | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Engine:
+    """Build the engine a name asks for.
+
+    Args:
+        name: "rules", "llm", "auto" (the LLM when one is configured, else rules), or an
+            engine object, returned as it is.
+        llm_config: settings for the LLM engine; read from the environment when None.
+        notify: called with a one-line notice when "auto" falls back to rules.
+
+    Raises:
+        ConfigurationError: unknown name, or "llm" without a usable configuration.
+    """
+    if not isinstance(name, str):
+        return name
+    if name == "rules":
+        return RulesEngine()
+    if name not in ("llm", "auto"):
+        raise ConfigurationError(
+            f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}"
+        )
+    try:
+        from extractor.engines.llm import LLMEngine
+        from extractor.llm_config import LLMConfig
+    except ImportError as exc:  # the LLM engine is an optional piece of the install
+        if name == "auto":
+            if notify:
+                notify(f"LLM engine not available ({exc}); using the rules engine")
+            return RulesEngine()
+        raise ConfigurationError(f"the llm engine is not available: {exc}") from exc
+    try:
+        config = llm_config if llm_config is not None else LLMConfig.from_env()
+        config.check()
+    except ConfigurationError as exc:
+        if name == "auto":
+            if notify:
+                notify(f"no LLM configured ({exc}); using the rules engine")
+            return RulesEngine()
+        raise
+    return LLMEngine(config)
+
+
+def extract(
+    text: str,
+    *,
+    engine: str | Engine = "rules",
+    path: str = "<text>",
+    fmt: SourceFormat = "txt",
+    llm_config: LLMConfig | None = None,
+) -> Document:
+    """Extract one letter from its text.
+
+    Args:
+        text: the letter as plain text (noise and markdown are fine).
+        engine: "rules", "llm", "auto" or an engine object.
+        path: a name for the source, recorded in the document.
+        fmt: the source format recorded in the document.
+
+    Returns:
+        The Document: `letter`, `validation` (status passed/flagged/failed and issues), `usage`.
+        Text that is not a letter gives a failed Document with `error` set.
+
+    Raises:
+        ConfigurationError: the engine cannot be built.
+    """
+    eng = make_engine(engine, llm_config=llm_config)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        doc = load_text(text, path=path, fmt=fmt)
+    except InputError as exc:
+        return failed_document(Source(path=path, sha256=sha, format=fmt), eng.info(), exc)
+    return extract_loaded(doc, eng)
+
+
+def extract_file(
+    path: str | Path,
+    *,
+    engine: str | Engine = "rules",
+    llm_config: LLMConfig | None = None,
+) -> Document:
+    """Extract one letter file (.txt, .md or .pdf).
+
+    Returns a failed Document (with `error`) for a file that cannot be read; raises only
+    ConfigurationError, when the engine cannot be built.
+    """
+    eng = make_engine(engine, llm_config=llm_config)
+    try:
+        doc = load_file(path)
+    except InputError as exc:
+        return failed_document(Source(path=str(path)), eng.info(), exc)
+    return extract_loaded(doc, eng)
+
+
+def extract_loaded(doc: LoadedText, engine: Engine) -> Document:
+    """Run an engine over loaded text and validate its answer. Never raises ExtractorError."""
+    try:
+        result = engine.extract(doc)
+    except ExtractorError as exc:
+        return failed_document(_source(doc), engine.info(), exc)
+    return finish(doc, engine.info(), result)
+
+
+async def aextract_loaded(doc: LoadedText, engine: Engine) -> Document:
+    """`extract_loaded` for engines with an async `aextract` (others run in a thread)."""
+    aextract = getattr(engine, "aextract", None)
+    try:
+        if aextract is not None:
+            result = await aextract(doc)
+        else:
+            result = await asyncio.to_thread(engine.extract, doc)
+    except ExtractorError as exc:
+        return failed_document(_source(doc), engine.info(), exc)
+    return finish(doc, engine.info(), result)
+
+
+def finish(doc: LoadedText, info: EngineInfo, result: EngineResult) -> Document:
+    """Attach spans to values that lack them, run the validators, build the Document."""
+    letter = attach_spans(doc, result.letter)
+    issues = validate(doc.text, letter)
+    status = status_for(issues)
+    return Document(
+        source=_source(doc),
+        engine=info,
+        letter=letter,
+        validation=Validation(status=status, issues=issues),
+        usage=result.usage,
+        disagreements=result.disagreements,
+        last_answer=result.last_answer if status != "passed" else None,
+    )
+
+
+def failed_document(source: Source, info: EngineInfo, exc: ExtractorError) -> Document:
+    """The one Document an input that could not be extracted gives."""
+    code = getattr(exc, "code", "error")
+    usage = Usage()
+    last = None
+    if isinstance(exc, ExtractionFailed):
+        last = exc.last_completion
+        usage = Usage(**{k: v for k, v in exc.usage.items() if k in Usage.model_fields})
+    return Document(
+        source=source,
+        engine=info,
+        validation=Validation(status="failed"),
+        error=ErrorInfo(code=code, message=str(exc)),
+        usage=usage,
+        last_answer=last,
+    )
+
+
+def _source(doc: LoadedText) -> Source:
+    return Source(path=doc.path, sha256=doc.sha256, format=doc.format)
+
+
+def attach_spans(doc: LoadedText, letter: Letter) -> Letter:
+    """Give every text value without a span the span where it stands in the letter.
+
+    Values the engine already placed keep their spans; a value that cannot be found verbatim
+    keeps none (the validators report it).
+    """
+    data = letter.model_copy(deep=True)
+
+    def place(needle: str, start: int = 0) -> tuple[int, Span | None]:
+        at = doc.text.find(needle, start) if needle else -1
+        return (at, doc.span(at, at + len(needle))) if at >= 0 else (start, None)
+
+    for finding in [*data.strengths, *data.areas_for_improvement]:
+        at, span = place(finding.text)
+        finding.span = finding.span or span
+        for count in finding.counts:
+            count.span = count.span or place(count.evidence, at)[1]
+    for insp in data.safeguarding_inspections:
+        insp.span = insp.span or place(insp.evidence)[1]
+    scalars: dict[str, str | None] = {
+        "local_authority": data.local_authority,
+        "recipient.name": data.recipient.name if data.recipient else None,
+        "recipient.role": data.recipient.role if data.recipient else None,
+        "signatory.name": data.signatory.name if data.signatory else None,
+        "signatory.role": data.signatory.role if data.signatory else None,
+    }
+    for key, value in scalars.items():
+        if value and key not in data.provenance:
+            span = place(value)[1]
+            if span is not None:
+                data.provenance[key] = span
+    return data
+
+
+async def extract_many(
+    paths: Iterable[Path],
+    engine: Engine,
+    *,
+    concurrency: int = 1,
+) -> AsyncIterator[tuple[Path, Document, float]]:
+    """Extract files with at most `concurrency` in flight, yielding in input order.
+
+    Yields (path, document, seconds spent on that letter). Input errors become failed
+    documents; the batch always goes on.
+    """
+    sem = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(path: Path) -> tuple[Path, Document, float]:
+        async with sem:
+            started = time.perf_counter()
+            try:
+                doc = await asyncio.to_thread(load_file, path)
+            except InputError as exc:
+                document = failed_document(Source(path=str(path)), engine.info(), exc)
+            else:
+                document = await aextract_loaded(doc, engine)
+            return path, document, time.perf_counter() - started
+
+    pending = [asyncio.ensure_future(one(p)) for p in paths]
+    try:
+        for fut in pending:
+            yield await fut
+    finally:
+        for fut in pending:
+            fut.cancel()
