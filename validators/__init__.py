@@ -1,16 +1,170 @@
 """Deterministic checks of a letter record against the letter text.
 
-STUB: interface fixed, implementation in progress.
+A check is a pure function `(text, letter) -> list[Issue]`: `text` is the normalised letter
+text (extractor.loading), `letter` any record (rules engine, LLM, hand-labelled). Checks never
+change the record, do no I/O and call no model. `validate` runs every check in `CHECKS`; one
+check can be run by name with `CHECKS_BY_NAME["check_grade_verdict"](text, letter)`.
+
+Severity: "error" when the text proves the record wrong (or a required value is missing);
+"warning" when the text cannot settle the question. `status_for` flags a record with any error.
+
+Issue codes (stable; `field` paths use the record's names, e.g. "strengths[2].counts[0].total"):
+
+======================================  ========  ==================================================
+code                                    severity  meaning
+======================================  ========  ==================================================
+missing.grade                           error     grade is null
+missing.grade_label                     error     grade_label is null
+grade.label_mismatch                    error     grade and grade_label are different scale points
+grade.verdict_mismatch                  error     grade or grade_label differs from the verdict line
+                                                  (field "grade" or "grade_label")
+grade.no_verdict                        warning   the text has no verdict line
+grade.summary_mismatch                  error     grade contradicts "Children's services in X
+                                                  perform <adverb>"
+count.evidence_empty                    error     a count's evidence is blank
+count.evidence_not_in_text              error     a count's evidence is not in the letter
+count.evidence_not_in_finding           error     ... is in the letter but not in its finding's text
+count.count_not_in_evidence             error     count is not a number the evidence states
+count.total_not_in_evidence             error     total is not a number the evidence states
+count.count_exceeds_total               error     count > total
+count.judgement_not_in_evidence         error     judgement does not occur in the evidence
+findings.count_mismatch                 error     number of findings != number of bullets under the
+                                                  heading (field "strengths" or
+                                                  "areas_for_improvement")
+findings.no_bullets                     warning   the text has no bullets under that heading
+finding.text_empty                      error     a finding's text is blank
+finding.not_in_text                     error     a finding's text is not in the letter
+finding.wrong_list                      error     a finding's text is a bullet of the other heading
+finding.partial_bullet                  error     a finding's text is only part of a bullet
+finding.not_a_bullet                    error     a finding's text is in the letter but not a bullet
+finding.out_of_order                    warning   findings are not in the letter's bullet order
+finding.duplicate                       error     the same bullet is given twice (either list)
+missing.local_authority                 error     local_authority is null or blank
+authority.heading_mismatch              error     local_authority is not the heading's authority
+authority.not_in_text                   error     (no heading) local_authority is not in the letter
+heading.missing                         warning   no "X children's services assessment YYYY" line
+missing.recipient / missing.signatory   error     the person is null
+recipient.name_not_in_text              error     (and signatory.name_not_in_text)
+recipient.role_not_in_text              error     (and signatory.role_not_in_text)
+missing.recipient.role                  warning   (and missing.signatory.role) role is null
+recipient.salutation_mismatch           error     recipient.name lacks the surname in "Dear Ms X"
+signatory.not_after_closing             error     signatory.name is not after "Yours sincerely"
+missing.letter_date                     error     letter_date is null
+date.not_in_text                        error     letter_date is not written in the letter as
+                                                  "8 November 2011"
+date.year_mismatch                      warning   letter_date's year is not the assessment year
+missing.assessment_year                 error     assessment_year is null
+year.heading_mismatch                   error     assessment_year is not the heading's year
+missing.summary                         error     summary is null or blank
+summary.not_in_text                     error     summary is not the letter's words
+summary.incomplete                      warning   summary is not all of the judgement paragraphs
+inspection.evidence_empty               error     an inspection's evidence is blank
+inspection.evidence_not_in_text         error     an inspection's evidence is not in the letter
+inspection.outside_summary              warning   ... is in the letter but not in the summary
+inspection.date_not_in_evidence         error     the date's month and year are not in the evidence
+inspection.kind_mismatch                error     the evidence names a different kind
+inspection.kind_unstated                warning   neither evidence nor what precedes it names kind
+inspection.outcome_not_stated           warning   outcome not said in evidence or 2 next sentences
+inspection.duplicate                    error     same date and kind listed twice
+inspection.unlisted                     warning   a summary sentence dates an inspection no item
+                                                  covers
+======================================  ========  ==================================================
+
+Readers of the text, reusable elsewhere: `read_verdict`, `read_bullets`, `read_heading`,
+`read_performance`, `read_letter_date`, `read_summary` (validators.reading).
 """
 
 from __future__ import annotations
 
 from extractor.schema import Issue, Letter, Status
+from validators.counts import check_count_evidence, check_count_judgement, check_count_numbers
+from validators.findings import (
+    check_finding_duplicates,
+    check_finding_lists,
+    check_finding_order,
+    check_finding_texts,
+)
+from validators.grade import (
+    check_grade_label,
+    check_grade_present,
+    check_grade_summary,
+    check_grade_verdict,
+)
+from validators.inspections import (
+    check_inspection_date,
+    check_inspection_duplicates,
+    check_inspection_evidence,
+    check_inspection_kind,
+    check_inspection_outcome,
+    check_inspections_listed,
+)
+from validators.issues import Check
+from validators.parties import (
+    check_assessment_year,
+    check_authority,
+    check_letter_date,
+    check_recipient,
+    check_signatory,
+)
+from validators.reading import (
+    read_bullets,
+    read_heading,
+    read_letter_date,
+    read_performance,
+    read_summary,
+    read_verdict,
+)
+from validators.summary import check_summary
+
+#: Every check, in the order `validate` runs them (and so the order of its issues).
+CHECKS: list[Check] = [
+    check_grade_present,
+    check_grade_label,
+    check_grade_verdict,
+    check_grade_summary,
+    check_authority,
+    check_assessment_year,
+    check_letter_date,
+    check_recipient,
+    check_signatory,
+    check_summary,
+    check_finding_lists,
+    check_finding_texts,
+    check_finding_order,
+    check_finding_duplicates,
+    check_count_evidence,
+    check_count_numbers,
+    check_count_judgement,
+    check_inspection_evidence,
+    check_inspection_date,
+    check_inspection_kind,
+    check_inspection_outcome,
+    check_inspection_duplicates,
+    check_inspections_listed,
+]
+
+#: The checks by function name, for running one on its own.
+CHECKS_BY_NAME: dict[str, Check] = {check.__name__: check for check in CHECKS}
+
+__all__ = [
+    "CHECKS",
+    "CHECKS_BY_NAME",
+    "Check",
+    "read_bullets",
+    "read_heading",
+    "read_letter_date",
+    "read_performance",
+    "read_summary",
+    "read_verdict",
+    "status_for",
+    "validate",
+]
 
 
 def validate(text: str, letter: Letter) -> list[Issue]:
-    """Run every check; `text` is the normalised letter text."""
-    raise NotImplementedError
+    """Run every check; `text` is the normalised letter text. Returns all issues, errors and
+    warnings, in CHECKS order; an empty list means the text confirms everything it can."""
+    return [issue for check in CHECKS for issue in check(text, letter)]
 
 
 def status_for(issues: list[Issue]) -> Status:

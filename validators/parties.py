@@ -1,0 +1,237 @@
+"""Who and when: the authority, recipient, signatory, letter date and assessment year."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from extractor.schema import Issue, Letter, Person
+from validators.issues import error, warning
+from validators.reading import read_heading, read_letter_date
+from validators.text import MONTHS, contains, find_span, squash
+
+# The salutation: "Dear Ms Quinton".
+SALUTATION = re.compile(r"^[^\S\n]*Dear[^\S\n]+(?P<name>[^\n,]+?)[^\S\n]*,?[^\S\n]*$", re.MULTILINE)
+
+# The closing before the signatory's typed name: "Yours sincerely".
+CLOSING = re.compile(r"Yours\s+(?:sincerely|faithfully)", re.IGNORECASE)
+
+
+def _date_pattern(date: dt.date) -> re.Pattern[str]:
+    # "8 November 2011", also "08 November 2011" and "8th November 2011".
+    return re.compile(
+        rf"\b0?{date.day}(?:st|nd|rd|th)?\s+{MONTHS[date.month - 1]}\s+{date.year}\b",
+        re.IGNORECASE,
+    )
+
+
+def check_authority(text: str, letter: Letter) -> list[Issue]:
+    """local_authority is filled (missing.local_authority) and is the heading's authority
+    (authority.heading_mismatch); without a heading it must at least occur in the text
+    (authority.not_in_text) and the heading's absence is a warning (heading.missing)."""
+    heading = read_heading(text)
+    expected = heading[0] if heading else None
+    if letter.local_authority is None or not letter.local_authority.strip():
+        return [
+            error(
+                "missing.local_authority",
+                "local_authority",
+                "local_authority is missing: take it from the heading 'X children's services "
+                "assessment YYYY'" + (f", here '{expected}'" if expected else ""),
+                expected=expected,
+            )
+        ]
+    found = letter.local_authority
+    if heading is not None:
+        if squash(found) == heading[0]:
+            return []
+        return [
+            error(
+                "authority.heading_mismatch",
+                "local_authority",
+                f"local_authority is '{found}' but the heading names '{heading[0]}' "
+                f"('{heading[0]} children's services assessment {heading[1]}'): use the "
+                "heading's name",
+                expected=heading[0],
+                found=found,
+            )
+        ]
+    issues = [
+        warning(
+            "heading.missing",
+            "local_authority",
+            "the text has no heading 'X children's services assessment YYYY', so "
+            "local_authority cannot be confirmed against it",
+        )
+    ]
+    if not contains(text, found):
+        issues.append(
+            error(
+                "authority.not_in_text",
+                "local_authority",
+                f"local_authority '{found}' does not occur in the letter: copy the authority's "
+                "name as the letter writes it",
+                found=found,
+            )
+        )
+    return issues
+
+
+def _person_issues(text: str, person: Person | None, field: str, where: str) -> list[Issue]:
+    """Shared by recipient and signatory: filled, and name and role occur in the text."""
+    if person is None:
+        return [error(f"missing.{field}", field, f"{field} is missing: {where}")]
+    issues: list[Issue] = []
+    if not contains(text, person.name):
+        issues.append(
+            error(
+                f"{field}.name_not_in_text",
+                f"{field}.name",
+                f"{field}.name '{person.name}' does not occur in the letter: {where}",
+                found=person.name,
+            )
+        )
+    if person.role is None:
+        issues.append(
+            warning(
+                f"missing.{field}.role",
+                f"{field}.role",
+                f"{field}.role is missing: the letter usually gives the job title under the name",
+            )
+        )
+    elif not contains(text, person.role):
+        issues.append(
+            error(
+                f"{field}.role_not_in_text",
+                f"{field}.role",
+                f"{field}.role '{person.role}' does not occur in the letter: copy the job title "
+                "line as written",
+                found=person.role,
+            )
+        )
+    return issues
+
+
+def check_recipient(text: str, letter: Letter) -> list[Issue]:
+    """recipient is filled (missing.recipient), its name and role occur in the text
+    (recipient.name_not_in_text, recipient.role_not_in_text; missing role is a warning), and the
+    name agrees with the salutation 'Dear Ms Quinton' (recipient.salutation_mismatch)."""
+    where = "copy the addressee's name, with title, from the address block above 'Dear ...'"
+    issues = _person_issues(text, letter.recipient, "recipient", where)
+    salutation = SALUTATION.search(text)
+    if letter.recipient is not None and salutation is not None:
+        surname = salutation["name"].split()[-1].lower()
+        if surname not in (w.lower() for w in letter.recipient.name.split()):
+            issues.append(
+                error(
+                    "recipient.salutation_mismatch",
+                    "recipient.name",
+                    f"recipient.name '{letter.recipient.name}' is not the person the letter "
+                    f"greets ('Dear {salutation['name']}'): take the addressee from the address "
+                    "block",
+                    expected=salutation["name"],
+                    found=letter.recipient.name,
+                )
+            )
+    return issues
+
+
+def check_signatory(text: str, letter: Letter) -> list[Issue]:
+    """signatory is filled (missing.signatory), its name and role occur in the text
+    (signatory.name_not_in_text, signatory.role_not_in_text; missing role is a warning), and
+    the name stands after 'Yours sincerely' (signatory.not_after_closing)."""
+    where = "copy the typed name after 'Yours sincerely'"
+    issues = _person_issues(text, letter.signatory, "signatory", where)
+    closing = CLOSING.search(text)
+    if letter.signatory is not None and closing is not None:
+        before = find_span(text, letter.signatory.name) is not None
+        after = find_span(text, letter.signatory.name, closing.end()) is not None
+        if before and not after:
+            issues.append(
+                error(
+                    "signatory.not_after_closing",
+                    "signatory.name",
+                    f"signatory.name '{letter.signatory.name}' does not appear after "
+                    f"'{squash(closing[0])}': {where}",
+                    found=letter.signatory.name,
+                )
+            )
+    return issues
+
+
+def check_letter_date(text: str, letter: Letter) -> list[Issue]:
+    """letter_date is filled (missing.letter_date) and written in the text as '8 November 2011'
+    (date.not_in_text, whose `expected` is the text's own date line when it has one)."""
+    dated = read_letter_date(text)
+    expected = dated.isoformat() if dated else None
+    if letter.letter_date is None:
+        return [
+            error(
+                "missing.letter_date",
+                "letter_date",
+                "letter_date is missing: take the date line above the address ('8 November "
+                "2011') as ISO" + (f", here {expected}" if expected else ""),
+                expected=expected,
+            )
+        ]
+    date = letter.letter_date
+    if _date_pattern(date).search(text):
+        return []
+    written = f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+    hint = (
+        f"; the letter is dated '{dated.day} {MONTHS[dated.month - 1]} {dated.year}' ({expected})"
+        if dated
+        else ""
+    )
+    return [
+        error(
+            "date.not_in_text",
+            "letter_date",
+            f"letter_date is {date.isoformat()} but the letter never says '{written}'{hint}",
+            expected=expected,
+            found=date.isoformat(),
+        )
+    ]
+
+
+def check_assessment_year(text: str, letter: Letter) -> list[Issue]:
+    """assessment_year is filled (missing.assessment_year) and is the heading's year
+    (year.heading_mismatch); the letter date's year should be the same year (date.year_mismatch,
+    a warning: a letter could be dated early the next year)."""
+    heading = read_heading(text)
+    heading_year = heading[1] if heading else None
+    issues: list[Issue] = []
+    if letter.assessment_year is None:
+        issues.append(
+            error(
+                "missing.assessment_year",
+                "assessment_year",
+                "assessment_year is missing: take the year of the heading 'X children's services "
+                "assessment YYYY'" + (f", here {heading_year}" if heading_year else ""),
+                expected=heading_year,
+            )
+        )
+    elif heading_year is not None and letter.assessment_year != heading_year:
+        issues.append(
+            error(
+                "year.heading_mismatch",
+                "assessment_year",
+                f"assessment_year is {letter.assessment_year} but the heading says "
+                f"'children's services assessment {heading_year}': set it to {heading_year}",
+                expected=heading_year,
+                found=letter.assessment_year,
+            )
+        )
+    year = heading_year or letter.assessment_year
+    if letter.letter_date is not None and year is not None and letter.letter_date.year != year:
+        issues.append(
+            warning(
+                "date.year_mismatch",
+                "letter_date",
+                f"letter_date {letter.letter_date.isoformat()} is not in the assessment year "
+                f"{year}: check the date line",
+                expected=year,
+                found=letter.letter_date.year,
+            )
+        )
+    return issues

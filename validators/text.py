@@ -1,0 +1,171 @@
+"""Small text tools shared by the checks: whitespace-insensitive search and number words.
+
+Records are compared with the letter text "verbatim but whitespace-insensitive": a tab in the
+.txt letter may be a space in the PDF's text layer, a hard-wrapped line may or may not have been
+joined, and an LLM may collapse a blank line between paragraphs. None of that changes what the
+letter says, so none of it should make a check fail. Typographic quotes and dashes are folded
+for the same reason (the loader straightens them, an LLM may not).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Folding table: what the loader normalises, so a record written from the raw file still matches.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+
+# Per-character alternatives used when a needle becomes a search pattern.
+_ALTERNATIVES = {
+    "'": "['\u2018\u2019]",
+    '"': '["\u201c\u201d]',
+    "-": "[-\u2013\u2014]",
+}
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def squash(s: str) -> str:
+    """Return `s` with typographic quotes/dashes folded and every whitespace run made one space."""
+    return _WHITESPACE.sub(" ", s.translate(_FOLD)).strip()
+
+
+@lru_cache(maxsize=4096)
+def needle_pattern(needle: str, ignore_case: bool = False) -> re.Pattern[str]:
+    """Compile `needle` into a pattern that matches it across any whitespace and quote style."""
+    words = squash(needle).split(" ")
+    parts = ["".join(_ALTERNATIVES.get(ch, re.escape(ch)) for ch in word) for word in words]
+    return re.compile(r"\s+".join(parts), re.IGNORECASE if ignore_case else 0)
+
+
+def find_span(
+    haystack: str, needle: str, start: int = 0, *, ignore_case: bool = False
+) -> tuple[int, int] | None:
+    """Return (start, end) of the first whitespace-insensitive occurrence of `needle` in
+    `haystack` at or after `start`, or None. An empty needle is never found."""
+    if not needle.strip():
+        return None
+    m = needle_pattern(needle, ignore_case).search(haystack, start)
+    return (m.start(), m.end()) if m else None
+
+
+def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
+    """True if `needle` occurs in `haystack`, ignoring whitespace; never if `needle` is blank."""
+    return find_span(haystack, needle, ignore_case=ignore_case) is not None
+
+
+def short(s: str, width: int = 60) -> str:
+    """Return `s` squashed and cut to about `width` characters, for messages."""
+    s = squash(s)
+    return s if len(s) <= width else s[: width - 3].rstrip() + "..."
+
+
+# --- Numbers --------------------------------------------------------------------------------
+
+_UNITS: dict[str, int] = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS: dict[str, int] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+# Words that state a count without a numeral: "none of them is inadequate" is 0,
+# "both are good" is 2 (of 2), "a single unit" is 1.
+_SPECIAL: dict[str, int] = {"none": 0, "no": 0, "both": 2, "single": 1, "hundred": 100}
+
+#: Every number word this module reads, with its value.
+NUMBER_WORDS: dict[str, int] = {**_UNITS, **_TENS, **_SPECIAL}
+
+# One token: digits ("12", "1,200") or a word, possibly hyphenated ("thirty-four").
+_TOKEN = re.compile(r"\d[\d,]*|[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def number_value(word: str) -> int | None:
+    """Value of one number token: '12' -> 12, 'Eight' -> 8, 'thirty-four' -> 34, else None."""
+    w = word.lower().replace(",", "")
+    if w.isdigit():
+        return int(w)
+    if w in NUMBER_WORDS:
+        return NUMBER_WORDS[w]
+    tens, _, unit = w.partition("-")
+    if tens in _TENS and unit in _UNITS and 0 < _UNITS[unit] < 10:
+        return _TENS[tens] + _UNITS[unit]
+    return None
+
+
+def numbers_in(s: str) -> set[int]:
+    """Every number `s` states, as digits or words.
+
+    'eight of the 12' -> {8, 12}; 'thirty four' -> {30, 4, 34}; 'one hundred' -> {1, 100};
+    'none of them' -> {0}. Numbers inside hyphenated words ('16-year-olds') are read too: the
+    set is deliberately generous, because it is used to confirm a number, not to find one.
+    """
+    found: set[int] = set()
+    previous: int | None = None
+    for token in _TOKEN.findall(s):
+        parts = [token] if token[0].isdigit() else [token, *token.split("-")]
+        value: int | None = None
+        for part in parts:
+            v = number_value(part)
+            if v is not None:
+                found.add(v)
+                value = v if value is None else value
+        # "thirty four" written with a space is one number as well as two.
+        if previous is not None and value is not None:
+            if previous in _TENS.values() and 0 < value < 10:
+                found.add(previous + value)
+            if value == 100 and 0 < previous < 10:
+                found.add(previous * 100)
+        previous = value
+    return found
+
+
+MONTHS: tuple[str, ...] = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
