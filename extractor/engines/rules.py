@@ -39,9 +39,10 @@ ENGINE_VERSION = "1.0"
 DATE_LINE = re.compile(rf"^[ \t]*(\d{{1,2}})[ \t]+({'|'.join(MONTHS)})[ \t]+(\d{{4}})[ \t]*$", re.M)
 # "Dear Ms Quinton"
 DEAR_LINE = re.compile(r"^[ \t]*Dear\b", re.M)
-# "Worcestershire County Council children's services assessment 2011"
+# "Worcestershire County Council children's services assessment 2011" (an authority name has
+# no sentence break, so a paragraph glued to the heading is not taken for the name)
 HEADING = re.compile(
-    r"^[ \t]*(?P<authority>\S.*?)\s+children's\s+services\s+assessment\s+"
+    r"^[ \t]*(?P<authority>\S(?:(?!\.\s).)*?)\s+children's\s+services\s+assessment\s+"
     r"(?P<year>(?:19|20)\d\d)[ \t]*$",
     re.M | re.I,
 )

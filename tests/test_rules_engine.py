@@ -1,0 +1,226 @@
+"""The rules engine reads the real letters as a person labelled them (eval/gold)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractor.engines.rules import (
+    RulesEngine,
+    find_counts,
+    find_inspections,
+    parse_structure,
+    topic_of,
+)
+from extractor.loading import load_text
+from extractor.schema import Letter
+
+ROOT = Path(__file__).resolve().parents[1]
+LETTERS = ["worcestershire-2011", "dudley-2011"]
+
+
+def letter_text(name: str) -> str:
+    return (ROOT / "examples" / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def gold(name: str) -> Letter:
+    data = json.loads((ROOT / "eval" / "gold" / f"{name}.json").read_text(encoding="utf-8"))
+    return Letter.model_validate(data["letter"])
+
+
+def without_provenance(value: Any) -> Any:
+    """A record as plain data without spans/provenance, which gold records do not carry."""
+    if isinstance(value, dict):
+        return {
+            k: without_provenance(v)
+            for k, v in value.items()
+            if k not in ("span", "provenance", "unfilled")
+        }
+    if isinstance(value, list):
+        return [without_provenance(v) for v in value]
+    return value
+
+
+def rules_letter(text: str, name: str = "<text>") -> Letter:
+    return RulesEngine().extract(load_text(text, path=name)).letter
+
+
+@pytest.mark.parametrize("name", LETTERS)
+@pytest.mark.parametrize(
+    "field",
+    [
+        "local_authority",
+        "assessment_year",
+        "letter_date",
+        "recipient",
+        "signatory",
+        "grade",
+        "grade_label",
+        "summary",
+        "strengths",
+        "areas_for_improvement",
+        "safeguarding_inspections",
+    ],
+)
+def test_every_field_matches_the_hand_labelled_record(name: str, field: str) -> None:
+    got = without_provenance(rules_letter(letter_text(name), name).model_dump(mode="json"))
+    want = without_provenance(gold(name).model_dump(mode="json"))
+    assert got[field] == want[field]
+
+
+@pytest.mark.parametrize("name", LETTERS)
+def test_nothing_is_left_unfilled_on_a_real_letter(name: str) -> None:
+    assert rules_letter(letter_text(name), name).unfilled == []
+
+
+@pytest.mark.parametrize("name", LETTERS)
+def test_every_value_carries_a_span_that_points_at_it_in_the_original(name: str) -> None:
+    raw = letter_text(name)
+    doc = load_text(raw, path=name)
+    letter = RulesEngine().extract(doc).letter
+    assert letter.provenance["local_authority"]
+    span = letter.provenance["local_authority"]
+    assert raw[span.start : span.end] == letter.local_authority
+    for finding in [*letter.strengths, *letter.areas_for_improvement]:
+        assert finding.span is not None
+        assert raw[finding.span.start : finding.span.end] == finding.text
+        for count in finding.counts:
+            assert count.span is not None
+            assert raw[count.span.start : count.span.end] == count.evidence
+
+
+# --- the grade-scale trap --------------------------------------------------------------------
+
+
+def test_scale_table_and_boilerplate_are_not_the_grade_when_the_verdict_line_is_missing() -> None:
+    # Worcestershire without its verdict line and without the summary's own verb: what is left
+    # lists all four grades (the table) and quotes 'performs poorly' (the boilerplate).
+    text = letter_text("worcestershire-2011")
+    text = text.replace("Children's services assessment\tPerforms poorly (1)\n", "")
+    text = text.replace("perform poorly because of", "are weak because of")
+    letter = rules_letter(text)
+    assert letter.grade is None
+    assert letter.grade_label is None
+    assert {"grade", "grade_label"} <= set(letter.unfilled)
+
+
+def test_without_the_verdict_line_the_summary_wording_gives_the_grade() -> None:
+    text = letter_text("dudley-2011").replace("Children's services assessment\tPerforms well (3)", "")
+    letter = rules_letter(text)
+    assert (letter.grade, letter.grade_label) == (3, "Performs well")
+
+
+def test_a_grade_4_letter_is_not_read_as_the_first_table_row() -> None:
+    text = letter_text("dudley-2011").replace("Performs well (3)", "Performs excellently (4)")
+    text = text.replace("perform well.", "perform excellently.")
+    letter = rules_letter(text)
+    assert (letter.grade, letter.grade_label) == (4, "Performs excellently")
+
+
+def test_dudleys_garbled_table_line_and_missing_row_do_not_disturb_the_structure() -> None:
+    st = parse_structure(load_text(letter_text("dudley-2011")).text)
+    assert st.verdict is not None and "Performs well (3)" in st.verdict.text
+    assert (len(st.strengths), len(st.areas)) == (7, 3)
+
+
+# --- counts ----------------------------------------------------------------------------------
+
+COUNT_CASES = {
+    "number-word-of-digits": (
+        "As in 2010, eight of the 12 fostering and adoption services are good or better.",
+        [(8, 12, "good or better", "eight of the 12 fostering and adoption services are good or better")],
+    ),
+    "possessive-total": (
+        "Since last year, four of the local authority's 34 children's centres have been inspected.",
+        [(4, 34, "inspected", "four of the local authority's 34 children's centres have been inspected")],
+    ),
+    "all-six": (
+        "All six of the children's homes run by the local authority are good or better.",
+        [(6, 6, "good or better", "All six of the children's homes run by the local authority are good or better")],
+    ),
+    "of-the-total-then-count-and-remaining": (
+        "Of the 19 homes commissioned from other agencies, 18 are good or better and the remaining one is satisfactory.",
+        [
+            (18, 19, "good or better", "Of the 19 homes commissioned from other agencies, 18 are good or better"),
+            (1, None, "satisfactory", "the remaining one is satisfactory"),
+        ],
+    ),
+    "none-of-them": (
+        "Eight of the 12 fostering services are good and none of them is inadequate.",
+        [(8, 12, "good", "Eight of the 12 fostering services are good"), (0, None, "inadequate", "none of them is inadequate")],
+    ),
+    "reduced-from-to": (
+        "The number of inadequate schools has reduced from five to two.",
+        [(2, None, "inadequate", "The number of inadequate schools has reduced from five to two")],
+    ),
+    "shared-predicate-list": (
+        "Provision, including all seven special schools and the three pupil referral units, are good or better.",
+        [
+            (7, 7, "good or better", "all seven special schools and the three pupil referral units, are good or better"),
+            (3, 3, "good or better", "the three pupil referral units, are good or better"),
+        ],
+    ),
+    "judged-to-be": (
+        "However, one short-stay school was recently judged to be inadequate.",
+        [(1, None, "inadequate", "one short-stay school was recently judged to be inadequate")],
+    ),
+    "digits": (
+        "Of the 7 nurseries, 5 are outstanding.",
+        [(5, 7, "outstanding", "Of the 7 nurseries, 5 are outstanding")],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("text,expected", COUNT_CASES.values(), ids=COUNT_CASES.keys())
+def test_counts_are_read_from_their_phrasing(text: str, expected: list[tuple[Any, ...]]) -> None:
+    got = [(c.count, c.total, c.judgement, c.evidence) for c, _, _ in find_counts(text)]
+    assert got == expected
+
+
+NOT_COUNTS = {
+    "ages": "Results for 11-year-olds match the averages and five-year-olds do well.",
+    "durations": "Over the last five years, the achievement has risen and the gap narrowed in two years.",
+    "exam-results": "The proportion achieving five A* to C at GCSE and two A level passes is good.",
+    "fractions": "There has been a slight increase and a fifth of them are outstanding.",
+    "event-without-judgement": "Seven schools have closed and become academies.",
+    "adjective-judgement": "One outstanding school has recently become an academy.",
+    "capacity": "Of the centres, two are good, with one having outstanding capacity to improve.",
+    "years": "Provisional results for 2011 show that 2010 was good.",
+}
+
+
+@pytest.mark.parametrize("text", NOT_COUNTS.values(), ids=NOT_COUNTS.keys())
+def test_numbers_that_are_not_counts_are_left_alone(text: str) -> None:
+    got = [(c.count, c.judgement) for c, _, _ in find_counts(text)]
+    # "two are good" is a count; "one having outstanding capacity" is not
+    assert got == ([(2, "good")] if text.startswith("Of the centres") else [])
+
+
+# --- topics and inspections --------------------------------------------------------------------
+
+TOPIC_CASES = {
+    "under-fives-before-primary": ("For children under five, nurseries and primary schools are good.", "early years and childcare"),
+    "specialist-before-sixth-form": ("Specialist education provision, including the special school sixth form.", "special educational provision"),
+    "youth-offending-before-safeguarding": ("The youth offending service requires improvement to its safeguarding work.", "youth offending"),
+    "referral-inspection": ("In March 2011, the unannounced inspection of contact, referral and assessment arrangements.", "safeguarding and child protection"),
+    "nothing-known": ("The council's website is clear.", "other"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("text,topic", TOPIC_CASES.values(), ids=TOPIC_CASES.keys())
+def test_the_first_service_named_is_the_topic(text: str, topic: str) -> None:
+    assert topic_of(text) == topic
+
+
+def test_an_inspection_mentioned_twice_is_listed_once_with_the_outcome_that_follows_it() -> None:
+    summary = (
+        "In August 2010, an unannounced inspection of contact, referral and assessment "
+        "arrangements took place. This identified an area for priority action. "
+        "In August 2010, the unannounced inspection of contact, referral and assessment "
+        "arrangements was discussed again."
+    )
+    found = [(i.date, i.outcome) for i, _, _ in find_inspections(summary)]
+    assert found == [("2010-08", "priority action")]
