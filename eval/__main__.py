@@ -1,0 +1,5 @@
+"""`python -m eval`: the eval harness without the main CLI."""
+
+from eval.cli import main
+
+raise SystemExit(main())
