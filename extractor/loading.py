@@ -1,14 +1,46 @@
 """Reading input files into normalised letter text with a map back to the original offsets.
 
-STUB: the interface below is fixed; the implementation is being written.
+`normalise` turns the text of a letter, however it was produced (a clean .txt, markdown, a PDF's
+text layer, pdftotext output), into one canonical form for the parsers:
+
+- line breaks are "\\n"; form feeds (page breaks) are gone; a word hyphenated with a soft hyphen
+  at a line break is one word again;
+- typography is plain ASCII where it matters for matching: Unicode spaces -> " ", ligatures ->
+  letters, curly quotes -> ' and ", en/em dashes and minus -> "-", zero-width characters removed;
+- markdown markup is gone ("## " heading markers, **bold**, __bold__, *italic*);
+- every bullet starts with "- " (from •, ●, ▪, ◦, ‣, ·, "* ", "+ ", indented "-");
+- page furniture is gone: "Page 3 of 5", "- 3 -", bare page numbers at a page edge, and running
+  headers/footers (short lines repeated at page edges, or repeated 3+ times);
+- no trailing whitespace and no leading spaces on a line; runs of spaces are one space; a run of
+  blanks and tabs that contains a tab is one "\\t" (the .txt letters separate the cells of the
+  scale table and the verdict line with tabs; PDFs give spaces there);
+- runs of blank lines are one blank line; no blank lines at the start or end;
+- when the document is hard-wrapped (every line at most ~70-120 columns), the wrapped lines of a
+  paragraph or bullet are joined with one space, so each paragraph and each bullet is one line.
+
+Every step carries a map from each output character back to its index in the raw input, so a
+value found in the normalised text can be reported as a `Span` of the original.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import codecs
+import hashlib
+import io
+import logging
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from extractor.errors import InputError
 from extractor.schema import SourceFormat, Span
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 
 @dataclass(frozen=True)
@@ -27,24 +59,562 @@ class LoadedText:
     offsets: tuple[int, ...]
 
     def span(self, start: int, end: int) -> Span:
-        """Map a [start, end) range of `text` to a Span in `original`."""
-        raise NotImplementedError
+        """Map a [start, end) range of `text` to a Span in `original`.
+
+        The span runs from the original position of text[start] to just past the original
+        position of text[end - 1], so markup removed after the last character (a closing "**")
+        is not included. An empty range maps to an empty span. Raises ValueError when the range
+        is not within `text`.
+        """
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"range [{start}, {end}) is outside the text (0..{len(self.text)})")
+        first = self.offsets[start]
+        if start == end:
+            return Span(start=first, end=first)
+        last = min(self.offsets[end - 1] + 1, len(self.original))
+        return Span(start=first, end=max(first, last))
 
     def locate(self, needle: str, start: int = 0) -> Span | None:
-        """Find `needle` verbatim in `text` (from `start`) and return its original Span."""
-        raise NotImplementedError
+        """Find `needle` verbatim in `text` (from `start`) and return its original Span.
+
+        Returns None when `needle` is empty or not found.
+        """
+        if not needle:
+            return None
+        at = self.text.find(needle, start)
+        if at < 0:
+            return None
+        return self.span(at, at + len(needle))
+
+
+# --- Offset-carrying text edits ------------------------------------------------------------------
+
+# A piece of a replacement: literal text (its characters map to the start of the match) or the
+# number of a group of the match (its characters keep their own offsets).
+_Piece = str | int
+_Repl = str | Callable[[re.Match[str]], str]
+_TEMPLATE_REF = re.compile(r"\\(\d+)|\\g<(\w+)>")
+
+
+def _template_pieces(template: str, rx: re.Pattern[str]) -> list[_Piece]:
+    """Split a replacement template such as r"- \\1" into literal and group pieces."""
+    pieces: list[_Piece] = []
+    pos = 0
+    for m in _TEMPLATE_REF.finditer(template):
+        if m.start() > pos:
+            pieces.append(template[pos : m.start()])
+        pieces.append(int(m.group(1)) if m.group(1) else rx.groupindex[m.group(2)])
+        pos = m.end()
+    if pos < len(template):
+        pieces.append(template[pos:])
+    return pieces
+
+
+def _sub(
+    text: str, offsets: list[int], pattern: str | re.Pattern[str], repl: _Repl
+) -> tuple[str, list[int]]:
+    """`re.sub` that also rewrites `offsets` (len(text) + 1 entries, the last one the end).
+
+    Literal replacement characters map to the match start; group references (\\1, \\g<name>)
+    keep the offsets of the characters they copy; deleted characters disappear from the map.
+    """
+    rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+    fixed = _template_pieces(repl, rx) if isinstance(repl, str) else None
+    func = None if isinstance(repl, str) else repl
+    out: list[str] = []
+    out_offsets: list[int] = []
+    pos = 0
+    for m in rx.finditer(text):
+        start, end = m.span()
+        out.append(text[pos:start])
+        out_offsets.extend(offsets[pos:start])
+        pieces: list[_Piece] = [func(m)] if func is not None else fixed or []
+        for piece in pieces:
+            if isinstance(piece, str):
+                out.append(piece)
+                out_offsets.extend([offsets[start]] * len(piece))
+            else:
+                g_start, g_end = m.span(piece)
+                if g_start >= 0:
+                    out.append(text[g_start:g_end])
+                    out_offsets.extend(offsets[g_start:g_end])
+        pos = end
+    if pos == 0 and not out:
+        return text, offsets
+    out.append(text[pos:])
+    out_offsets.extend(offsets[pos:])
+    return "".join(out), out_offsets
+
+
+def _replace_ranges(
+    text: str, offsets: list[int], edits: Iterable[tuple[int, int, str]]
+) -> tuple[str, list[int]]:
+    """Replace sorted, non-overlapping [start, end) ranges of `text` with literal strings."""
+    out: list[str] = []
+    out_offsets: list[int] = []
+    pos = 0
+    for start, end, new in edits:
+        out.append(text[pos:start])
+        out_offsets.extend(offsets[pos:start])
+        out.append(new)
+        out_offsets.extend([offsets[start]] * len(new))
+        pos = end
+    out.append(text[pos:])
+    out_offsets.extend(offsets[pos:])
+    return "".join(out), out_offsets
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, end excluding the "\\n"."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for m in re.finditer("\n", text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    return bounds
+
+
+# --- Characters ----------------------------------------------------------------------------------
+
+_ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
+_UNICODE_SPACES = "[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+_SINGLE_QUOTES = "[\u2018\u2019\u201a\u201b\u2032]"
+_DOUBLE_QUOTES = "[\u201c\u201d\u201e\u201f\u2033]"
+# Hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar, minus.
+_DASHES = "[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]"
+
+# --- Lines ---------------------------------------------------------------------------------------
+
+# Where a line starts: a page's first line starts after the form feed.
+_LINE_START = r"(?m)(?:^|(?<=\f))"
+_BULLET_GLYPHS = "•●▪◦‣∙·■□➢➤✓"
+_BULLET_INDENT = re.compile(rf"{_LINE_START}[ \t]+(?=[{_BULLET_GLYPHS}]|[*+-][ \t])")
+# Any bullet but a plain "- ", which is already canonical.
+_BULLET = re.compile(rf"{_LINE_START}(?!- \S)(?:[{_BULLET_GLYPHS}]|[*+-](?=[ \t]))[ \t]*(?=\S)")
+_HEADING_MARK = re.compile(rf"{_LINE_START}[ \t]*#{{1,6}}[ \t]+")
+_LEADING_SPACES = re.compile(rf"{_LINE_START} +")
+# Bold may run over a wrapped line break but never over a blank line.
+_BOLD_STARS = re.compile(r"\*\*(?=\S)((?:(?!\n[ \t]*\n)[^*])+?)(?<=\S)\*\*")
+_BOLD_UNDERSCORES = re.compile(r"(?<!\w)__(?=\S)((?:(?!\n[ \t]*\n)[^_])+?)(?<=\S)__(?!\w)")
+# A star glued to a word ("five A* to C") is not markup.
+_ITALIC_STARS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+
+_PAGE_NUMBER_ANYWHERE = re.compile(
+    r"(?i)(?:page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|-\s*\d{1,3}\s*-|\[\s*\d{1,3}\s*\])"
+)
+_PAGE_NUMBER_AT_EDGE = re.compile(r"\d{1,3}(?:\s*/\s*\d{1,3})?")
+_SCALE_ROW = re.compile(r"[1-4]\s+Performs\b")
+_VERDICT = re.compile(r"(?i)children's services assessment\s+Performs\b")
+_RULE = re.compile(r"[-=_][-=_\s]{2,}")
+_SECTION_HEADING = re.compile(
+    r"(?i:strengths|areas for (?:further )?improvement|yours (?:sincerely|faithfully))"
+    r"|Dear [A-Z].*"
+    r"|[A-Z][^.]{0,80}children's services assessment(?: \d{4})?"
+    r"|\d{1,2} (?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December) \d{4}"
+)
+
+_FURNITURE_MAX_LEN = 100
+# How many non-blank lines at each edge of a page may be headers or footers.
+_EDGE_LINES = 2
+
+
+def _furniture_ranges(text: str) -> list[tuple[int, int]]:
+    """Ranges to delete: page-number lines and running headers/footers, with their newline.
+
+    Expects every form feed at the start of a line. A form feed itself is kept (the page break
+    is resolved later); only the line content after it goes.
+    """
+    bounds = _lines(text)
+    keys: list[str] = []
+    page_of: list[int] = []
+    page = 0
+    for start, end in bounds:
+        if text.startswith("\f", start):
+            page += 1
+        page_of.append(page)
+        keys.append(text[start:end].replace("\f", " ").strip())
+    pages = page + 1
+
+    at_edge: set[int] = set()
+    by_page: dict[int, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key:
+            by_page.setdefault(page_of[i], []).append(i)
+    for members in by_page.values():
+        at_edge.update(members[:_EDGE_LINES])
+        at_edge.update(members[-_EDGE_LINES:])
+
+    def may_repeat(key: str) -> bool:
+        return (
+            bool(key)
+            and len(key) < _FURNITURE_MAX_LEN
+            and not key.startswith("- ")
+            and not _SCALE_ROW.match(key)
+            and not _VERDICT.search(key)
+            and not _RULE.fullmatch(key)
+        )
+
+    counts = Counter(key for key in keys if may_repeat(key))
+    edge_counts = Counter(keys[i] for i in at_edge if may_repeat(keys[i]))
+    running = {
+        key
+        for key, n in counts.items()
+        if (pages > 1 and edge_counts[key] >= 2)
+        # Without page breaks only a line repeated often, that does not read like the end of a
+        # wrapped sentence, counts as furniture.
+        or (n >= 3 and not key.endswith((".", ",", ";", ":", "?", "!")))
+    }
+
+    ranges: list[tuple[int, int]] = []
+    for i, ((start, end), key) in enumerate(zip(bounds, keys, strict=True)):
+        if not key:
+            continue
+        furniture = (
+            key in running
+            or _PAGE_NUMBER_ANYWHERE.fullmatch(key) is not None
+            or (i in at_edge and _PAGE_NUMBER_AT_EDGE.fullmatch(key) is not None)
+        )
+        if not furniture:
+            continue
+        content_start = start
+        while content_start < end and text[content_start] == "\f":
+            content_start += 1
+        ranges.append((content_start, end + 1 if end < len(text) else end))
+    return ranges
+
+
+def _remove_furniture(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    # A form feed inside a line (pdftotext puts it at the start of the next page's first line,
+    # but a paste may not) starts a line of its own, so page edges are lines.
+    text, offsets = _sub(text, offsets, r"(?<![\n\f])\f", "\n\f")
+    ranges = _furniture_ranges(text)
+    text, offsets = _replace_ranges(text, offsets, ((s, e, "") for s, e in ranges))
+    # A page break, with the blank lines around it, is one line break: the blank lines at a
+    # page's foot are margin, not paragraph breaks, and a paragraph often runs over the break.
+    return _sub(text, offsets, r"[ \t\n]*\f[ \t\n\f]*", "\n")
+
+
+# --- Hard-wrapped lines --------------------------------------------------------------------------
+
+# Lines longer than this are not the product of hard wrapping.
+_UNWRAPPED_LEN = 160
+_MAX_WRAP_WIDTH = 140
+_MIN_WRAP_WIDTH = 40
+# A line was wrapped if it and the next line's first word would not have fitted in the wrap
+# width; proportional fonts make a PDF's lines vary in characters, hence the slack.
+_FULL_LINE = 0.6
+_WOULD_OVERFLOW = 0.8
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The column a hard-wrapped document was wrapped at, or None if it is not hard-wrapped."""
+    lengths = sorted(len(line) for line in lines if line.strip())
+    if len(lengths) < 8:
+        return None
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    too_long = sum(1 for n in lengths if n > _UNWRAPPED_LEN)
+    if not _MIN_WRAP_WIDTH <= width <= _MAX_WRAP_WIDTH or too_long > max(1, len(lengths) // 50):
+        return None
+    return width
+
+
+def _starts_own_line(line: str) -> bool:
+    """A line that is never the continuation of the line before it."""
+    return (
+        line.startswith("- ")
+        or _SCALE_ROW.match(line) is not None
+        or _VERDICT.match(line) is not None
+        or _RULE.fullmatch(line) is not None
+        or _SECTION_HEADING.fullmatch(line.rstrip()) is not None
+    )
+
+
+def _join_wrapped(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    bounds = _lines(text)
+    lines = [text[s:e] for s, e in bounds]
+    width = _wrap_width(lines)
+    if width is None:
+        return text, offsets
+    edits: list[tuple[int, int, str]] = []
+    for i in range(len(lines) - 1):
+        line, following = lines[i], lines[i + 1].lstrip(" \t")
+        if not line.strip() or not following or _starts_own_line(following):
+            continue
+        # A line led by a tab is a table cell; wrapping indents (if at all) with spaces.
+        if lines[i + 1].startswith("\t"):
+            continue
+        if _VERDICT.match(line) or _RULE.fullmatch(line):
+            continue
+        first_word = following.split(maxsplit=1)[0]
+        if len(line) < _FULL_LINE * width:
+            continue
+        if len(line) + 1 + len(first_word) < _WOULD_OVERFLOW * width:
+            continue
+        # The newline and the continuation's indent become one space.
+        next_start = bounds[i + 1][0]
+        indent = len(lines[i + 1]) - len(following)
+        edits.append((bounds[i][1], next_start + indent, " "))
+    return _replace_ranges(text, offsets, edits)
+
+
+# --- The pipeline --------------------------------------------------------------------------------
+
+_Step = Callable[[str, list[int]], tuple[str, list[int]]]
+
+
+def _regex_step(pattern: str | re.Pattern[str], repl: _Repl) -> _Step:
+    def step(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+        return _sub(text, offsets, pattern, repl)
+
+    return step
+
+
+_PIPELINE: tuple[_Step, ...] = (
+    # Characters.
+    _regex_step(r"\r\n?|[\v\u2028\u2029]", "\n"),
+    # A soft hyphen at a line break splits a word: the two halves are one word.
+    _regex_step(r"\u00ad[ \t]*\n[ \t]*", ""),
+    _regex_step(_ZERO_WIDTH, ""),
+    _regex_step(_UNICODE_SPACES, " "),
+    _regex_step("[" + "".join(_LIGATURES) + "]", lambda m: _LIGATURES[m.group()]),
+    _regex_step(_SINGLE_QUOTES, "'"),
+    _regex_step(_DOUBLE_QUOTES, '"'),
+    _regex_step(_DASHES, "-"),
+    # Markup. Bullets first, so a "* " bullet is not read as the start of an italic.
+    _regex_step(_BULLET_INDENT, ""),
+    _regex_step(_BULLET, "- "),
+    _regex_step(_HEADING_MARK, ""),
+    _regex_step(_BOLD_STARS, r"\1"),
+    _regex_step(_BOLD_UNDERSCORES, r"\1"),
+    _regex_step(_ITALIC_STARS, r"\1"),
+    # Spaces.
+    _regex_step(r" *\t[ \t]*", "\t"),
+    _regex_step(r"[ \t]+(?=\n|\f|$)", ""),
+    _regex_step(_LEADING_SPACES, ""),
+    _regex_step(r" {2,}", " "),
+    # Pages, blank lines, wrapping.
+    _remove_furniture,
+    _regex_step(r"(\n\n)\n+", r"\1"),
+    _regex_step(r"^\s+|\s+$", ""),
+    _join_wrapped,
+)
 
 
 def normalise(raw: str) -> tuple[str, tuple[int, ...]]:
-    """Normalise raw letter text; return (text, offsets). See module docs for the rules."""
-    raise NotImplementedError
+    """Normalise raw letter text; return (text, offsets). See module docs for the rules.
+
+    `offsets` has len(text) + 1 entries: offsets[i] is the index in `raw` of text[i] (a
+    character that replaced others maps to the first of them) and the last entry is len(raw).
+    """
+    text = raw
+    offsets = list(range(len(raw) + 1))
+    for step in _PIPELINE:
+        text, offsets = step(text, offsets)
+    return text, tuple(offsets)
+
+
+# --- Loading -------------------------------------------------------------------------------------
+
+_LETTER_HEADING = re.compile(r"(?i)children's services assessment")
+_LETTER_BODY = re.compile(
+    r"(?i)\bPerforms\s+(?:poorly|adequately|well|excellently)\b|^Strengths$", re.MULTILINE
+)
 
 
 def load_text(raw: str, *, path: str = "<text>", fmt: SourceFormat = "txt") -> LoadedText:
-    """Normalise already-read text and check that it is an assessment letter."""
-    raise NotImplementedError
+    """Normalise already-read text and check that it is an assessment letter.
+
+    Raises InputError with code "empty" for empty or whitespace-only text and "not_a_letter"
+    when the text has no "children's services assessment" heading or no verdict, scale or
+    "Strengths" section. `sha256` is that of the text encoded as UTF-8.
+    """
+    if not raw.strip():
+        raise InputError(path, "empty: no text to read", code="empty")
+    text, offsets = normalise(raw)
+    if not text:
+        raise InputError(path, "empty: no text to read", code="empty")
+    if not _LETTER_HEADING.search(text) or not _LETTER_BODY.search(text):
+        raise InputError(
+            path,
+            "not an annual children's services assessment letter "
+            "(no 'children's services assessment' heading found)",
+            code="not_a_letter",
+        )
+    return LoadedText(
+        path=path,
+        format=fmt,
+        sha256=hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest(),
+        original=raw,
+        text=text,
+        offsets=offsets,
+    )
+
+
+_TEXT_SUFFIXES: dict[str, SourceFormat] = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+}
+_PDF_MAGIC = b"%PDF-"
+# Control bytes other than tab, newline, form feed and carriage return.
+_CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13} | {127}
+_SNIFF_BYTES = 8192
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:_SNIFF_BYTES]
+    if b"\0" in sample:
+        return True
+    controls = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    return controls > len(sample) * 0.05
+
+
+_UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _decode_text(data: bytes, path: str) -> str:
+    # Checked before the NUL bytes that make UTF-16 look binary.
+    if data.startswith(_UTF16_BOMS):
+        raise InputError(path, "UTF-16/32 text, not UTF-8; re-save it as UTF-8", code="encoding")
+    if _looks_binary(data):
+        raise InputError(path, "binary data, not a text or PDF file", code="binary")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start]
+        raise InputError(
+            path,
+            f"not UTF-8 text (invalid byte 0x{bad:02x} at offset {exc.start}); re-save it as UTF-8",
+            code="encoding",
+        ) from None
+
+
+def _pdf_text(data: bytes, path: str) -> str:
+    """The text layer of a PDF, pages joined with "\\n\\f" (a form feed starts each page)."""
+    # Imported here: only PDF input needs it, and it is the slowest import of the package.
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    pypdf_logger = logging.getLogger("pypdf")
+    saved_level = pypdf_logger.level
+    # pypdf reports what it repairs in a damaged file as warnings and log records; the caller
+    # gets one InputError instead.
+    pypdf_logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                reader = PdfReader(io.BytesIO(data))
+                if reader.is_encrypted:
+                    try:
+                        decrypted = bool(reader.decrypt(""))
+                    except DependencyError:
+                        raise InputError(
+                            path,
+                            "PDF is AES-encrypted; reading it needs the 'cryptography' package",
+                            code="pdf_encrypted",
+                        ) from None
+                    if not decrypted:
+                        raise InputError(
+                            path,
+                            "PDF is encrypted and needs a password; save an unencrypted copy",
+                            code="pdf_encrypted",
+                        )
+                pages = [_page_text(page) for page in reader.pages]
+            except InputError:
+                raise
+            except (FileNotDecryptedError, DependencyError):
+                raise InputError(
+                    path,
+                    "PDF is encrypted and needs a password; save an unencrypted copy",
+                    code="pdf_encrypted",
+                ) from None
+            except Exception as exc:
+                raise InputError(
+                    path,
+                    f"corrupt or truncated PDF ({type(exc).__name__}: {exc})",
+                    code="pdf_corrupt",
+                ) from None
+    finally:
+        pypdf_logger.setLevel(saved_level)
+    text = "\n\f".join(page.rstrip("\n") for page in pages)
+    if not text.replace("\f", "").strip():
+        raise InputError(
+            path, "PDF has no text layer (scanned image?); run OCR first", code="pdf_no_text"
+        )
+    return text
+
+
+def _page_text(page: PageObject) -> str:
+    """A page's text; layout mode keeps the blank lines between paragraphs."""
+    try:
+        text = page.extract_text(extraction_mode="layout")
+    except Exception:
+        # Layout mode is newer and stricter about fonts; plain mode reads more files.
+        return page.extract_text()
+    if not text.strip():
+        return page.extract_text()
+    return _undouble(text)
+
+
+# Fewer lines than this directly followed by another line means the page is double-spaced.
+_DOUBLE_SPACED = 0.25
+
+
+def _undouble(text: str) -> str:
+    """Drop the blank lines layout mode puts between every two lines of a widely spaced page.
+
+    There, the usual number of blank lines between two lines is line spacing, and a longer run
+    is a paragraph break.
+    """
+    text = re.sub(r"(?m)^[ \t]+$", "", text.strip("\n"))
+    gaps = Counter(len(run) - 1 for run in re.findall(r"\n+", text))
+    lines = sum(gaps.values()) + 1
+    if lines < 10 or gaps[0] >= _DOUBLE_SPACED * lines:
+        return text
+    spacing = max(gaps, key=lambda gap: (gaps[gap], -gap))
+    return re.sub(r"\n+", lambda m: "\n" if len(m.group()) - 1 <= spacing else "\n\n", text)
 
 
 def load_file(path: str | Path) -> LoadedText:
-    """Read a .txt, .md or .pdf file. Raises InputError naming the file and the problem."""
-    raise NotImplementedError
+    """Read a .txt, .md or .pdf file. Raises InputError naming the file and the problem.
+
+    A file that starts with "%PDF-" or is named .pdf is read as a PDF (its text layer);
+    anything else is text, "md" for .md/.markdown and "txt" otherwise. Text must be UTF-8 (a
+    BOM is accepted). `sha256` is that of the file's bytes. Error codes: not_found, is_directory,
+    unreadable, empty, binary, encoding, pdf_encrypted, pdf_corrupt, pdf_no_text, not_a_letter.
+    """
+    file = Path(path)
+    name = str(path)
+    if file.is_dir():
+        raise InputError(name, "is a directory, not a letter file", code="is_directory")
+    if not file.exists():
+        raise InputError(name, "file not found", code="not_found")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot read file ({exc.strerror})", code="unreadable") from None
+    if not data.strip():
+        raise InputError(name, "empty file: nothing to read", code="empty")
+
+    suffix = file.suffix.lower()
+    fmt: SourceFormat
+    # The magic number wins over a suffix: a PDF saved as .txt is still a PDF.
+    if suffix == ".pdf" or data.startswith(_PDF_MAGIC):
+        fmt = "pdf"
+        if _PDF_MAGIC not in data[:1024]:
+            raise InputError(name, "not a PDF file (no %PDF- header)", code="pdf_corrupt")
+        raw = _pdf_text(data, name)
+    else:
+        fmt = _TEXT_SUFFIXES.get(suffix, "txt")
+        raw = _decode_text(data, name)
+        if not raw.strip():
+            raise InputError(name, "empty file: only whitespace", code="empty")
+    loaded = load_text(raw, path=name, fmt=fmt)
+    return replace(loaded, sha256=hashlib.sha256(data).hexdigest())

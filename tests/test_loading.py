@@ -1,0 +1,538 @@
+"""Loading letters: normalisation, the offset map back to the original, and bad inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from noise import RUNNING_HEADER, VARIANTS, to_pdf
+
+from extractor.errors import InputError
+from extractor.loading import LoadedText, load_file, load_text, normalise
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+LETTERS = ["worcestershire-2011", "dudley-2011"]
+VERDICTS = {
+    "worcestershire-2011": "Children's services assessment\tPerforms poorly (1)",
+    "dudley-2011": "Children's services assessment\tPerforms well (3)",
+}
+# Variants whose needles are copied into the original character for character.
+EXACT_COPY = {"crlf", "page_furniture"}
+
+
+def read_example(name: str) -> str:
+    return (EXAMPLES / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def collapse_blank_runs(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def clean_text(name: str) -> str:
+    return normalise(read_example(name))[0]
+
+
+def bullets(text: str) -> list[str]:
+    return [line[2:] for line in text.split("\n") if line.startswith("- ")]
+
+
+# What a character of the normalised text may have come from, besides itself.
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2010": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u200b": None,
+        "\ufeff": None,
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "*": None,
+        "_": None,
+        "#": None,
+    }
+)
+_BULLET_GLYPHS = "•●▪*+-\u2013"
+
+
+_HEADER_WORDS = r"\s+".join(map(re.escape, RUNNING_HEADER.split()))
+_FURNITURE_LINE = re.compile(
+    rf"(?m)^\f?[ \t]*(?:Page\s+\d+\s+of\s+\d+|\d+|{_HEADER_WORDS})[ \t]*\r?$"
+)
+
+
+def same_words(original: str, needle: str) -> bool:
+    """Equal once typography, markdown, whitespace and page furniture are ignored."""
+
+    def words(text: str) -> str:
+        return " ".join(_FURNITURE_LINE.sub("", text.translate(_TYPOGRAPHY)).split())
+
+    return words(original) == words(needle)
+
+
+def corresponds(char: str, source: str) -> bool:
+    """Whether normalised `char` may stand for original character `source`."""
+    if char == source:
+        return True
+    if char.isspace():
+        # Joined lines, collapsed spaces and tabs, line breaks from CR or a form feed, the
+        # space of a rewritten bullet marker.
+        return source.isspace() or source in _BULLET_GLYPHS
+    if char == "-":
+        return source in _BULLET_GLYPHS or source in "\u2010\u2014"
+    return char in source.translate(_TYPOGRAPHY)
+
+
+def assert_maps_back(loaded: LoadedText) -> None:
+    offsets = loaded.offsets
+    assert len(offsets) == len(loaded.text) + 1
+    assert offsets[-1] == len(loaded.original)
+    assert list(offsets) == sorted(offsets), "offsets must never go backwards"
+    for i, char in enumerate(loaded.text):
+        source = loaded.original[offsets[i]]
+        assert corresponds(char, source), f"text[{i}]={char!r} maps to {source!r}"
+
+
+# --- The real letters ----------------------------------------------------------------------------
+
+
+def test_worcestershire_letter_comes_through_unchanged_but_for_blank_runs() -> None:
+    raw = read_example("worcestershire-2011")
+
+    loaded = load_file(EXAMPLES / "worcestershire-2011.txt")
+
+    assert loaded.text == collapse_blank_runs(raw)
+    assert loaded.original == raw
+    assert loaded.format == "txt"
+    assert loaded.sha256 == hashlib.sha256(raw.encode()).hexdigest()
+    assert_maps_back(loaded)
+
+
+def test_dudley_letter_loses_its_markdown_and_nothing_else() -> None:
+    raw = read_example("dudley-2011")
+    expected = (
+        collapse_blank_runs(raw)
+        .replace(
+            "## **Dudley Metropolitan Borough Council children's services** assessment 2011",
+            "Dudley Metropolitan Borough Council children's services assessment 2011",
+        )
+        .replace("## **Strengths**", "Strengths")
+        .replace("## ", "")
+        .replace("\tD 6 1 1 1\t", "\tD 6 1 1 1")  # trailing whitespace goes
+    )
+
+    loaded = load_file(EXAMPLES / "dudley-2011.txt")
+
+    assert loaded.text == expected
+    assert "##" not in loaded.text
+    assert "**" not in loaded.text
+    assert "\nStrengths\n" in loaded.text
+    assert_maps_back(loaded)
+
+
+@pytest.mark.parametrize("name", LETTERS)
+def test_address_block_and_signature_keep_one_line_each(name: str) -> None:
+    lines = clean_text(name).split("\n")
+
+    assert "Director of Children's Services" in " ".join(lines)
+    assert "Yours sincerely" in lines
+    assert "Juliet Winstanley" in lines
+    assert "Divisional Manager, Children's Services Assessment" in lines
+
+
+def test_worcestershire_recipient_lines_are_not_joined() -> None:
+    text = clean_text("worcestershire-2011")
+
+    assert (
+        "\nMs Gail Quinton\nDirector of Children's Services\nWorcestershire County Council\n"
+        in (text)
+    )
+    assert "\nJuliet Winstanley\n\nJ. Winstanley\n" in text
+
+
+def test_markdown_span_points_at_the_heading_text_not_the_markup() -> None:
+    loaded = load_file(EXAMPLES / "dudley-2011.txt")
+
+    span = loaded.locate("Strengths")
+
+    assert span is not None
+    assert loaded.original[span.start : span.end] == "Strengths"
+    assert loaded.original[span.start - 5 : span.start] == "## **"
+
+
+# --- Noisy variants ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("name", LETTERS)
+def test_noisy_variant_normalises_to_the_clean_letter(name: str, variant: str) -> None:
+    noisy = VARIANTS[variant](read_example(name))
+
+    text, _ = normalise(noisy)
+
+    assert collapse_blank_runs(text) == collapse_blank_runs(clean_text(name))
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("name", LETTERS)
+def test_noisy_variant_maps_every_character_back(name: str, variant: str) -> None:
+    noisy = VARIANTS[variant](read_example(name))
+
+    assert_maps_back(load_text(noisy, path=f"{name}-{variant}"))
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("name", LETTERS)
+def test_located_needles_point_at_the_same_words_in_the_original(name: str, variant: str) -> None:
+    clean = clean_text(name)
+    found = bullets(clean)
+    needles = [VERDICTS[name], found[0], found[-1], min(found, key=len), "Yours sincerely"]
+    loaded = load_text(VARIANTS[variant](read_example(name)))
+
+    for needle in needles:
+        span = loaded.locate(needle)
+        assert span is not None, needle
+        original = loaded.original[span.start : span.end]
+        if variant in EXACT_COPY:
+            assert original.replace("\r", "") == needle
+        else:
+            assert same_words(original, needle), (original, needle)
+
+
+def test_variants_are_deterministic_and_really_noisy() -> None:
+    clean = read_example("worcestershire-2011")
+
+    for name, build in VARIANTS.items():
+        assert build(clean) == build(clean), name
+        assert build(clean) != clean, name
+
+
+# --- Normalisation rules, one by one -------------------------------------------------------------
+
+RULES: list[tuple[str, str, str]] = [
+    ("crlf", "a\r\nb\rc", "a\nb\nc"),
+    ("form feed mid-line", "a\fb", "a\nb"),
+    ("unicode line separators", "a\u2028b\vc", "a\nb\nc"),
+    ("soft hyphen at a line break", "inspec\u00ad\ntion of", "inspection of"),
+    ("soft hyphen inside a line", "inspec\u00adtion", "inspection"),
+    ("nbsp and thin space", "a\u00a0b\u2009c", "a b c"),
+    ("zero width and bom", "\ufeffa\u200bb", "ab"),
+    (
+        "ligatures",
+        "\ufb01ve \ufb02at o\ufb00er o\ufb03ce ba\ufb04e",
+        "five flat offer office baffle",
+    ),
+    ("curly quotes", "\u2018x\u2019 \u201cy\u201d it\u2019s", "'x' \"y\" it's"),
+    ("dashes", "2010\u20132011 a \u2014 b \u2212 c", "2010-2011 a - b - c"),
+    ("rule line kept", "Verdict\n--------\t-----", "Verdict\n--------\t-----"),
+    ("em dash rule line", "\u2014\u2014\u2014\t\u2014\u2014", "---\t--"),
+    ("glyph bullets", "• a\n●\tb\n▪c\n◦ d", "- a\n- b\n- c\n- d"),
+    ("markdown bullets", "* a\n+ b\n  - c", "- a\n- b\n- c"),
+    ("numbered list is not a bullet", "1. a\n2. b", "1. a\n2. b"),
+    ("heading markers", "## Strengths\n### Areas", "Strengths\nAreas"),
+    ("bold and italic", "**a** __b__ *c* x", "a b c x"),
+    ("bold over a wrapped line", "**a\nb** c", "a\nb c"),
+    ("star glued to a grade", "five A* to C at GCSE", "five A* to C at GCSE"),
+    ("trailing whitespace", "a  \nb\t\nc", "a\nb\nc"),
+    ("runs of spaces", "a   b", "a b"),
+    ("tab runs", "a \t \tb", "a\tb"),
+    ("leading spaces", "   a", "a"),
+    ("blank runs", "a\n\n\n\n\nb", "a\n\nb"),
+    ("blank ends", "\n\n a\n\n", "a"),
+    ("page x of y", "a\nPage 3 of 5\nb", "a\nb"),
+    ("dashed page number", "a\n- 3 -\nb", "a\nb"),
+    ("bare page number at a page edge", "a\n3\n\fb", "a\nb"),
+    ("bare number inside a page stays", "a\nb\nc\n4\nd\ne\nf", "a\nb\nc\n4\nd\ne\nf"),
+    ("blank lines around a page break", "a\n\n\n\fb", "a\nb"),
+    (
+        "markup at the top of a page",
+        "a\n\f## **Strengths**\n\f • b\n\f   c",
+        "a\nStrengths\n- b\nc",
+    ),
+    (
+        "running header at page edges",
+        "Head line\na\n\fHead line\nb\n\fHead line\nc",
+        "a\nb\nc",
+    ),
+    ("line repeated 3 times", "Ref 1\na\nRef 1\nb\nRef 1\nc", "a\nb\nc"),
+    ("line repeated twice stays", "x\nSame\na\nb\nSame\ny", "x\nSame\na\nb\nSame\ny"),
+    ("repeated sentence stays", "x\nEnd.\na\nEnd.\nb\nEnd.\ny", "x\nEnd.\na\nEnd.\nb\nEnd.\ny"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [r[1:] for r in RULES], ids=[r[0] for r in RULES])
+def test_normalisation_rule(raw: str, expected: str) -> None:
+    text, offsets = normalise(raw)
+
+    assert text == expected
+    assert len(offsets) == len(text) + 1
+    assert offsets[-1] == len(raw)
+
+
+def _paragraph(seed: int, words: int) -> str:
+    rng = random.Random(seed)
+    vocabulary = ["the", "local", "authority", "services", "children", "good", "schools", "of"]
+    return " ".join(rng.choice(vocabulary) for _ in range(words)).capitalize() + "."
+
+
+def test_hard_wrapped_paragraphs_join_but_short_lines_stay() -> None:
+    paragraph = _paragraph(1, 120)
+    bullet = "- " + _paragraph(2, 60)
+    clean = f"Ms A Person\nDirector of Something\nA Council\n\n{paragraph}\n\nStrengths\n\n{bullet}"
+    wrapped = VARIANTS["wrap_72"](clean)
+    assert wrapped.count("\n") > clean.count("\n") + 8
+
+    assert normalise(wrapped)[0] == clean
+
+
+def test_unwrapped_document_is_left_alone() -> None:
+    text = "Short\nlines\nonly\nhere\nnothing\nto\njoin\nat\nall\n" + _paragraph(3, 200)
+
+    assert normalise(text)[0] == text
+
+
+# --- LoadedText ----------------------------------------------------------------------------------
+
+
+def test_span_and_locate() -> None:
+    loaded = load_text(read_example("dudley-2011"))
+    at = loaded.text.index("Strengths")
+
+    assert loaded.span(at, at) == loaded.span(at, at)
+    assert loaded.span(at, at).start == loaded.span(at, at).end
+    assert loaded.locate("no such words in the letter") is None
+    assert loaded.locate("") is None
+    second = loaded.locate("children's services", start=at)
+    assert second is not None and second.start > loaded.offsets[at]
+    with pytest.raises(ValueError):
+        loaded.span(0, len(loaded.text) + 1)
+
+
+# --- PDFs ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", LETTERS)
+def test_pdf_of_a_letter_loads_with_every_line_intact(name: str, tmp_path: Path) -> None:
+    clean = clean_text(name)
+    pdf = to_pdf(clean, tmp_path / f"{name}.pdf")
+
+    loaded = load_file(pdf)
+
+    assert loaded.format == "pdf"
+    assert loaded.sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    lines = set(loaded.text.split("\n"))
+    for bullet in bullets(clean):
+        assert f"- {bullet}" in lines
+    verdict, grade = VERDICTS[name].split("\t")
+    assert f"{verdict} {grade}" in lines
+    # Every line, with the tabs the PDF turned into spaces; the footers are gone.
+    for line in clean.split("\n"):
+        assert line.replace("\t", " ").strip() in lines
+    assert "Page 1 of" not in loaded.text
+    assert_maps_back(loaded)
+
+
+@pytest.mark.parametrize("line_height", [7, 9, 12], ids=["1.5-spaced", "double", "triple"])
+def test_widely_spaced_pdf_keeps_lines_and_paragraphs(line_height: float, tmp_path: Path) -> None:
+    clean = clean_text("dudley-2011")
+    pdf = to_pdf(clean, tmp_path / "spaced.pdf", line_height=line_height)
+
+    text = load_file(pdf).text
+
+    # Lines come through whole; a paragraph break may be lost where it meets a page break, or
+    # where layout rounding makes a paragraph gap look like line spacing.
+    lines = text.split("\n")
+    for line in clean.split("\n"):
+        assert line.replace("\t", " ").strip() in lines
+    assert text.count("\n\n") >= 0.8 * clean.count("\n\n")
+
+
+def test_pdf_of_markdown_keeps_its_headings_apart(tmp_path: Path) -> None:
+    pdf = to_pdf(read_example("dudley-2011"), tmp_path / "dudley.pdf")
+
+    lines = load_file(pdf).text.split("\n")
+
+    assert "Dudley Metropolitan Borough Council children's services assessment 2011" in lines
+    assert "Strengths" in lines
+    assert "Areas for further improvement" in lines
+
+
+@pytest.mark.parametrize("filename", ["letter.download", "letter.txt", "letter"])
+def test_pdf_is_recognised_by_its_magic_number(filename: str, tmp_path: Path) -> None:
+    pdf = to_pdf(clean_text("worcestershire-2011"), tmp_path / "letter.pdf")
+    renamed = tmp_path / filename
+    renamed.write_bytes(pdf.read_bytes())
+
+    assert load_file(renamed).format == "pdf"
+
+
+def test_pdf_encrypted_with_an_empty_password_loads(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    pdf = to_pdf(clean_text("worcestershire-2011"), tmp_path / "plain.pdf")
+    writer = PdfWriter(clone_from=pdf)
+    writer.encrypt(user_password="", owner_password="owner")
+    locked = tmp_path / "owner-only.pdf"
+    with locked.open("wb") as out:
+        writer.write(out)
+
+    assert "Performs poorly (1)" in load_file(locked).text
+
+
+def test_markdown_file_has_md_format(tmp_path: Path) -> None:
+    md = tmp_path / "dudley.md"
+    md.write_text(read_example("dudley-2011"), encoding="utf-8")
+
+    assert load_file(md).format == "md"
+
+
+def test_utf8_bom_is_accepted_and_dropped(tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbf" + read_example("worcestershire-2011").encode()
+    path = tmp_path / "bom.txt"
+    path.write_bytes(data)
+
+    loaded = load_file(path)
+
+    assert loaded.text.startswith("Aviation House")
+    assert loaded.sha256 == hashlib.sha256(data).hexdigest()
+
+
+# --- Bad inputs ----------------------------------------------------------------------------------
+
+
+def _png_like(path: Path) -> Path:
+    rng = random.Random(0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(rng.randrange(256) for _ in range(2000))
+    )
+    return path
+
+
+def _latin1(path: Path) -> Path:
+    text = read_example("worcestershire-2011").replace("Spetchley Road", "Spetchley Road café")
+    path.write_bytes(text.encode("latin-1"))
+    return path
+
+
+def _no_text_layer_pdf(path: Path) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 60, style="F")
+    pdf.output(str(path))
+    return path
+
+
+def _encrypted_pdf(path: Path) -> Path:
+    from pypdf import PdfWriter
+
+    plain = to_pdf(clean_text("worcestershire-2011"), path.with_name("plain.pdf"))
+    writer = PdfWriter(clone_from=plain)
+    # RC4 needs no third-party crypto package, unlike AES.
+    writer.encrypt("secret", algorithm="RC4-128")
+    with path.open("wb") as out:
+        writer.write(out)
+    return path
+
+
+def _truncated_pdf(path: Path) -> Path:
+    data = to_pdf(clean_text("worcestershire-2011"), path.with_name("whole.pdf")).read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _write(content: bytes) -> Callable[[Path], Path]:
+    def make(path: Path) -> Path:
+        path.write_bytes(content)
+        return path
+
+    return make
+
+
+def _directory(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+RECIPE = b"Pancakes\n\nIngredients\n\n- 100g flour\n- 2 eggs\n- 300ml milk\n\nWhisk and fry.\n"
+
+BAD_INPUTS: list[tuple[str, str, Callable[[Path], Path], str]] = [
+    ("missing file", "missing.txt", lambda p: p, "not_found"),
+    ("directory", "letters", _directory, "is_directory"),
+    ("empty file", "empty.txt", _write(b""), "empty"),
+    ("whitespace only", "blank.txt", _write(b" \n\t\n  \r\n"), "empty"),
+    ("bom only", "bom.txt", _write(b"\xef\xbb\xbf\n"), "empty"),
+    ("binary named txt", "image.txt", _png_like, "binary"),
+    ("binary without suffix", "image", _png_like, "binary"),
+    ("latin-1 text", "latin1.txt", _latin1, "encoding"),
+    ("utf-16 text", "utf16.txt", _write(RECIPE.decode().encode("utf-16")), "encoding"),
+    ("pdf without text layer", "scan.pdf", _no_text_layer_pdf, "pdf_no_text"),
+    ("encrypted pdf", "locked.pdf", _encrypted_pdf, "pdf_encrypted"),
+    ("truncated pdf", "truncated.pdf", _truncated_pdf, "pdf_corrupt"),
+    ("text named pdf", "fake.pdf", _write(b"just some text\n"), "pdf_corrupt"),
+    ("not a letter", "recipe.txt", _write(RECIPE), "not_a_letter"),
+]
+
+
+@pytest.mark.parametrize(
+    ("filename", "make", "code"), [b[1:] for b in BAD_INPUTS], ids=[b[0] for b in BAD_INPUTS]
+)
+def test_bad_input_is_an_input_error_naming_the_file(
+    filename: str, make: Callable[[Path], Path], code: str, tmp_path: Path
+) -> None:
+    path = make(tmp_path / filename)
+
+    with pytest.raises(InputError) as caught:
+        load_file(path)
+
+    assert caught.value.code == code
+    assert filename in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_encoding_error_says_where_and_what_to_do(tmp_path: Path) -> None:
+    path = _latin1(tmp_path / "latin1.txt")
+    offset = path.read_bytes().index(b"\xe9")
+
+    with pytest.raises(InputError) as caught:
+        load_file(path)
+
+    assert f"invalid byte 0xe9 at offset {offset}" in str(caught.value)
+    assert "UTF-8" in str(caught.value)
+
+
+def test_pdf_without_text_layer_suggests_ocr(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no text layer.*OCR"):
+        load_file(_no_text_layer_pdf(tmp_path / "scan.pdf"))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "   \n\t", "Annual children's services assessment\nDear Sir", "Strengths\n- good"],
+    ids=["empty", "whitespace", "heading without verdict", "strengths without heading"],
+)
+def test_load_text_rejects_what_is_not_a_letter(raw: str) -> None:
+    with pytest.raises(InputError) as caught:
+        load_text(raw, path="pasted")
+
+    assert caught.value.code in {"empty", "not_a_letter"}
+    assert str(caught.value).startswith("pasted: ")
+
+
+def test_load_text_keeps_the_given_path_and_format() -> None:
+    loaded = load_text(read_example("worcestershire-2011"), path="x.pdf", fmt="pdf")
+
+    assert (loaded.path, loaded.format) == ("x.pdf", "pdf")
