@@ -553,12 +553,15 @@ def _finding(rng: random.Random, topic: Topic, strength: bool) -> Finding:
 
 
 def _unique_finding(rng: random.Random, topic: Topic, strength: bool, seen: set[str]) -> Finding:
-    """A finding whose text no earlier bullet of the letter has: letters never repeat a bullet."""
-    while True:
+    """A finding that shares no sentence with an earlier bullet: letters do not repeat themselves
+    (and a repeated wrapped line would look like a running header to a PDF-text loader)."""
+    for _ in range(50):
         finding = _finding(rng, topic, strength)
-        if finding.text not in seen:
-            seen.add(finding.text)
-            return finding
+        sentences = set(finding.text.split(". "))
+        if not sentences & seen:
+            break
+    seen.update(sentences)
+    return finding
 
 
 # --- Summary and inspections ---------------------------------------------------------------------
@@ -1079,7 +1082,7 @@ def _render_pdftotext(letter: SyntheticLetter) -> str:
             body.append("")
             in_list = False
         if b.kind == "lines":
-            body.extend(b.lines)
+            body.extend(_curly(line) for line in b.lines)
         elif b.kind == "para":
             body.extend(_wrap(_curly(b.text), width))
         elif b.kind in ("heading", "title"):  # a heading is one line on the page

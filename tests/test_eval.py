@@ -1,0 +1,383 @@
+"""The eval harness: scoring, the mutation test of the validators, reports and the history."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from eval import cli
+from eval.fixtures import Fixture, load_fixtures
+from eval.history import append_history, compare, previous_entry, read_history
+from eval.mutations import MUTATORS, MutationCase, run_mutations
+from eval.report import to_html
+from eval.runner import Outcome, build_report
+from eval.scoring import (
+    aggregate,
+    confusion_matrix,
+    normalise,
+    score_letter,
+    verification_power,
+)
+from extractor.schema import (
+    GRADE_LABELS,
+    Count,
+    Document,
+    EngineInfo,
+    Finding,
+    Issue,
+    Letter,
+    Source,
+    Validation,
+)
+
+
+@pytest.fixture(scope="module")
+def gold() -> list[Fixture]:
+    return load_fixtures()
+
+
+def _worcs(gold: list[Fixture]) -> Letter:
+    return next(f.gold for f in gold if f.name.startswith("worcestershire"))
+
+
+def _edit(letter: Letter, change: Callable[[Letter], None]) -> Letter:
+    copy = letter.model_copy(deep=True)
+    change(copy)
+    return copy
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+
+def test_the_package_gold_is_the_two_real_letters(gold: list[Fixture]) -> None:
+    assert sorted(f.name for f in gold) == ["dudley-2011", "worcestershire-2011"]
+
+
+def test_a_perfect_prediction_scores_one_everywhere(gold: list[Fixture]) -> None:
+    scores = [score_letter(f.gold, f.gold, f.name) for f in gold]
+    agg = aggregate(scores)
+    assert all(s.perfect and s.diffs == [] for s in scores)
+    assert {name: fs.score for name, fs in agg.fields.items() if fs.score != 1.0} == {}
+
+
+def test_a_changed_grade_lands_in_its_confusion_cell(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    pred = _edit(truth, lambda x: setattr(x, "grade", 3))
+    score = score_letter(pred, truth, "w")
+    agg = aggregate([score, score_letter(truth, truth, "w2")])
+    assert confusion_matrix([score])[1]["3"] == 1
+    assert agg.confusion[1] == {"1": 1, "2": 0, "3": 1, "4": 0, "missing": 0}
+    assert agg.score("grade") == 0.5
+    assert agg.score("grade_label") == 1.0
+    assert "grade: expected 1 (Performs poorly), got 3 (Performs well)" in score.diffs
+
+
+def test_a_missing_prediction_is_wrong_everywhere_and_counts_as_missing(
+    gold: list[Fixture],
+) -> None:
+    truth = _worcs(gold)
+    score = score_letter(None, truth, "w")
+    assert confusion_matrix([score])[1]["missing"] == 1
+    assert not any(score.scalars.values())
+    assert score.lists["strengths"].recall == 0.0
+
+
+def test_a_dropped_bullet_lowers_recall_not_precision(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    pred = _edit(truth, lambda x: x.strengths.pop(4))
+    s = score_letter(pred, truth).lists["strengths"]
+    assert (s.precision, s.recall) == (1.0, 5 / 6)
+    assert any(
+        d.startswith("strengths: missing bullet 'As in 2010, eight of")
+        for d in score_letter(pred, truth).diffs
+    )
+
+
+def test_an_extra_bullet_lowers_precision_not_recall(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    extra = Finding(text="Libraries are open late on Thursdays.", topic="other")
+    pred = _edit(truth, lambda x: x.areas_for_improvement.append(extra))
+    s = score_letter(pred, truth).lists["areas_for_improvement"]
+    assert (s.precision, s.recall) == (3 / 4, 1.0)
+
+
+def test_a_bullet_with_small_differences_still_aligns(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    pred = _edit(truth, lambda x: setattr(x.strengths[0], "text", x.strengths[0].text[:-10]))
+    score = score_letter(pred, truth)
+    assert score.lists["strengths"].f1 == 1.0
+    assert any(d.startswith("strengths[0].text: not verbatim") for d in score.diffs)
+
+
+def test_a_count_off_by_one_is_a_count_miss(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    pred = _edit(truth, lambda x: setattr(x.strengths[4].counts[0], "count", 9))
+    score = score_letter(pred, truth)
+    counts = score.lists["counts"]
+    assert (counts.tp, counts.fp, counts.fn) == (14, 1, 1)
+    assert (
+        "counts: expected 8 of 12 good or better (fostering and adoption services) in "
+        "strengths[4], got 9 of 12 good or better (fostering and adoption services)"
+    ) in score.diffs
+
+
+def test_count_subjects_match_leniently_but_numbers_exactly(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    pred = _edit(truth, lambda x: setattr(x.strengths[4].counts[0], "subject", "services"))
+    assert score_letter(pred, truth).lists["counts"].fn == 0
+
+
+def test_an_inspection_with_another_month_is_a_miss(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    pred = _edit(truth, lambda x: setattr(x.safeguarding_inspections[1], "date", "2010-12"))
+    score = score_letter(pred, truth)
+    assert score.lists["safeguarding_inspections"].recall == 2 / 3
+    assert any(d.startswith("safeguarding_inspections: expected 2010-11") for d in score.diffs)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("local_authority", "WORCESTERSHIRE  County Council"),
+        ("summary", None),
+    ],
+    ids=["names-ignore-case-and-spacing", "summary-quotes-and-spacing"],
+)
+def test_normalisation_forgives_case_in_names_and_typography(
+    gold: list[Fixture], field: str, value: str | None
+) -> None:
+    truth = _worcs(gold)
+    assert truth.summary is not None
+    new = value if value is not None else truth.summary.replace("'", "\u2019").replace(" ", "  ")
+    pred = _edit(truth, lambda x: setattr(x, field, new))
+    assert score_letter(pred, truth).scalars[field]
+
+
+def test_summaries_are_case_sensitive() -> None:
+    assert normalise("Perform Well") != normalise("perform well")
+    assert normalise("perform \u2018well\u2019 \u2013 now") == "perform 'well' - now"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["grade", "letter_date", "recipient.name", "strengths", "counts"],
+)
+def test_diffs_name_the_field(gold: list[Fixture], path: str) -> None:
+    truth = _worcs(gold)
+
+    def change(x: Letter) -> None:
+        if path == "grade":
+            x.grade = 2
+        elif path == "letter_date":
+            x.letter_date = None
+        elif path == "recipient.name":
+            assert x.recipient is not None
+            x.recipient.name = "Ms G Quinton"
+        elif path == "strengths":
+            x.strengths.pop()
+        else:
+            x.areas_for_improvement[0].counts.append(
+                Count(subject="academies", count=7, evidence="seven schools")
+            )
+
+    diffs = score_letter(_edit(truth, change), truth).diffs
+    assert diffs and all(d.startswith(path) for d in diffs)
+
+
+def _issue(severity: str = "error") -> Issue:
+    return Issue(code="x", field="grade", severity=severity, message="m")  # type: ignore[arg-type]
+
+
+def test_verification_power_counts_flags_on_wrong_and_right_records(gold: list[Fixture]) -> None:
+    truth = _worcs(gold)
+    wrong = _edit(truth, lambda x: setattr(x, "grade", 2))
+    power = verification_power(
+        [
+            (wrong, truth, [_issue()]),  # wrong, flagged
+            (wrong, truth, [_issue("warning")]),  # wrong, a warning is not a flag
+            (truth, truth, []),  # right, not flagged
+            (truth, truth, [_issue()]),  # right, flagged: a false alarm
+        ]
+    )
+    assert (power.wrong, power.flagged_wrong, power.right, power.flagged_right) == (2, 1, 2, 1)
+    assert power.caught == 0.5 and power.false_alarms == 0.5
+
+
+# --- mutations -----------------------------------------------------------------------------------
+
+
+def _cases(gold: list[Fixture]) -> list[MutationCase]:
+    from extractor.loading import load_file
+
+    try:
+        return [MutationCase(f.name, load_file(f.letter_path).text, f.gold) for f in gold]
+    except NotImplementedError:
+        pytest.skip("extractor.loading is not implemented yet")
+
+
+def test_every_mutation_kind_applies_to_the_real_gold(gold: list[Fixture]) -> None:
+    for kind, mutate in MUTATORS.items():
+        made = [m for f in gold for _, m in mutate(f.gold)]
+        assert made, kind
+        assert all(m != f.gold for f in gold for _, m in mutate(f.gold)), kind
+
+
+def test_the_mutation_share_is_reported_per_kind() -> None:
+    # A validator that only checks the grade catches the grade mutations and nothing else.
+    text = "irrelevant"
+    truth = load_fixtures()[0].gold
+
+    def grade_only(_text: str, letter: Letter) -> list[Issue]:
+        ok = letter.grade == truth.grade and letter.grade_label == GRADE_LABELS[truth.grade or 1]
+        return [] if ok else [_issue()]
+
+    report = run_mutations([MutationCase("one", text, truth)], grade_only)
+    assert report.kinds["grade_shift"].share == 1.0
+    assert report.kinds["drop_bullet"].share == 0.0
+    assert report.kinds["drop_bullet"].missed
+    assert 0.0 < (report.score or 0.0) < 1.0
+    assert set(report.as_dict()["kinds"]) == set(MUTATORS)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "grade_shift",
+        "label_change",
+        "grade_and_label",
+        "count_exceeds_total",
+        "total_plus_one",
+        "drop_bullet",
+        "add_bullet",
+        "authority_rename",
+    ],
+)
+def test_the_validators_catch_the_key_mutations_of_the_real_gold(
+    gold: list[Fixture], kind: str
+) -> None:
+    from validators import validate
+
+    cases = _cases(gold)
+    try:
+        report = run_mutations(cases, validate, kinds=[kind])
+    except NotImplementedError:
+        pytest.skip("the validators are not implemented yet")
+    assert report.baseline_errors == []
+    assert report.kinds[kind].missed == []
+
+
+def test_the_validators_catch_most_count_changes_of_the_real_gold(gold: list[Fixture]) -> None:
+    from validators import validate
+
+    cases = _cases(gold)
+    try:
+        report = run_mutations(cases, validate, kinds=["count_plus_one"])
+    except NotImplementedError:
+        pytest.skip("the validators are not implemented yet")
+    # "Five of the six ... are good" changed to 6 still finds a 6 in the phrase; the validators
+    # do not (yet) tell the count's number from the total's, so allow those misses.
+    assert (report.kinds["count_plus_one"].share or 0.0) >= 0.9
+
+
+# --- reports and history -------------------------------------------------------------------------
+
+
+def _document(letter: Letter | None) -> Document:
+    return Document(
+        source=Source(path="x.txt"),
+        engine=EngineInfo(name="rules", version="0"),
+        letter=letter,
+        validation=Validation(status="passed"),
+    )
+
+
+def _report(gold: list[Fixture]) -> dict[str, object]:
+    outcomes = [Outcome(f, _document(f.gold), score_letter(f.gold, f.gold, f.name)) for f in gold]
+    return build_report(outcomes, fixture_set="gold", mutations=None, requested_engine="rules")
+
+
+def test_the_html_report_is_self_contained_with_svg_charts(gold: list[Fixture]) -> None:
+    report = _report(gold)
+    history = [
+        {"commit": c, "date": "2026-01-01", "scores": {"overall": s, "grade": 1.0}}
+        for c, s in (("abc", 0.8), ("def", 0.9))
+    ]
+    page = to_html(report, history)
+    assert page.count("<svg") == 2
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?https?://""", page)
+    assert "<script" not in page and "<link" not in page
+    assert "<style>" in page
+
+
+def _args(tmp_path: Path, *extra: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    return parser.parse_args(
+        ["--engine", "rules", "--out", str(tmp_path / "out"), "--history",
+         str(tmp_path / "history.jsonl"), *extra]
+    )  # fmt: skip
+
+
+def test_history_append_and_compare_with_the_previous_run(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    first = {"engine": "rules", "model": None, "fixture_set": "gold", "scores": {"grade": 0.5}}
+    other = {"engine": "llm", "model": "m", "fixture_set": "gold", "scores": {"grade": 0.1}}
+    append_history(path, first)
+    append_history(path, other)
+    history = read_history(path)
+    assert len(history) == 2
+    current = {**first, "scores": {"grade": 1.0}, "mutation_score": 0.9}
+    previous = previous_entry(history, current)
+    assert previous == first
+    assert compare(previous, current)["grade"] == {"previous": 0.5, "current": 1.0, "change": 0.5}
+
+
+def test_the_eval_command_writes_reports_history_and_compares(tmp_path: Path) -> None:
+    lines: list[str] = []
+    try:
+        assert cli.run(_args(tmp_path), stdout=lines.append) == 0
+    except NotImplementedError:
+        pytest.skip("the extractor is not implemented yet")
+    assert cli.run(_args(tmp_path, "--compare"), stdout=lines.append) == 0
+    out = tmp_path / "out"
+    assert {p.name for p in out.iterdir()} == {"report.md", "report.json", "report.html"}
+    report = json.loads((out / "report.json").read_text())
+    assert report["comparison"]["grade"]["change"] == 0.0
+    assert "mutations" in report and "verification_power" in report
+    history = read_history(tmp_path / "history.jsonl")
+    assert len(history) == 2 and history[0]["fixture_set"] == "gold"
+    assert {"date", "commit", "engine", "model", "prompt_version", "n_letters", "scores"} <= set(
+        history[0]
+    )
+    md = (out / "report.md").read_text()
+    assert "## Mutation test of the validators" in md and "## Verification power" in md
+    assert any(line.startswith("compared with the run of") for line in lines)
+
+
+def test_min_score_fails_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _args(tmp_path, "--no-history", "--min-score", "grade=1.01", "--min-score", "overall=0")
+    try:
+        assert cli.run(args, stdout=lambda _: None) == 1
+    except NotImplementedError:
+        pytest.skip("the extractor is not implemented yet")
+    err = capsys.readouterr().err
+    assert "grade = " in err and "overall" not in err
+    assert not (tmp_path / "history.jsonl").exists()
+
+
+def test_synthetic_letters_are_scored_per_surface_form(tmp_path: Path) -> None:
+    args = _args(tmp_path, "--no-history", "--synthetic", "4", "--seed", "3")
+    try:
+        assert cli.run(args, stdout=lambda _: None) == 0
+    except NotImplementedError:
+        pytest.skip("the extractor is not implemented yet")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["fixture_set"] == "gold+synthetic-4-seed3"
+    assert {"real", "clean", "markdown", "pdftotext"} <= set(report["by_surface"])
