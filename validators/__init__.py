@@ -28,6 +28,9 @@ count.count_not_in_evidence             error     count is not a number the evid
 count.total_not_in_evidence             error     total is not a number the evidence states
 count.count_exceeds_total               error     count > total
 count.judgement_not_in_evidence         error     judgement does not occur in the evidence
+count.count_mismatch                    error     count is not the number the quantity phrase counts
+count.total_mismatch                    error     total is not the whole the phrase counts out of
+count.judgement_mismatch                error     judgement is not the one the phrase predicates
 findings.count_mismatch                 error     number of findings != number of bullets under the
                                                   heading (field "strengths" or
                                                   "areas_for_improvement")
@@ -77,7 +80,12 @@ Readers of the text, reusable elsewhere: `read_verdict`, `read_bullets`, `read_h
 from __future__ import annotations
 
 from extractor.schema import Issue, Letter, Status
-from validators.counts import check_count_evidence, check_count_judgement, check_count_numbers
+from validators.counts import (
+    check_count_evidence,
+    check_count_judgement,
+    check_count_numbers,
+    check_count_roles,
+)
 from validators.findings import (
     check_finding_duplicates,
     check_finding_lists,
@@ -135,6 +143,7 @@ CHECKS: list[Check] = [
     check_count_evidence,
     check_count_numbers,
     check_count_judgement,
+    check_count_roles,
     check_inspection_evidence,
     check_inspection_date,
     check_inspection_kind,

@@ -3,11 +3,13 @@ judgement the record gives."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from extractor.schema import Count, Finding, Issue, Letter
+from extractor.textutil import JUDGEMENT, PREDICATE
 from validators.issues import error
-from validators.text import contains, numbers_in, short
+from validators.text import contains, number_value, numbers_in, short, squash
 
 
 def iter_counts(letter: Letter) -> Iterator[tuple[str, Finding, Count]]:
@@ -125,4 +127,122 @@ def check_count_judgement(text: str, letter: Letter) -> list[Issue]:
                 found=count.judgement,
             )
         )
+    return issues
+
+
+# The quantity a count's evidence opens with says which number is the count and which the
+# total. Each form is anchored at the start of the evidence (the guide's evidence starts at the
+# quantity); an evidence that opens otherwise is left to the generous checks above.
+# a number token, checked by number_value: "12", "eight", "thirty-four"
+_NUM = r"(?:\d{1,4}|[a-z]+(?:-[a-z]+)?)"
+_QUANTITY_FORMS: list[tuple[str, re.Pattern[str]]] = [
+    # "Of the 19 homes commissioned from other agencies, 18 are good or better"
+    ("of_the_total", re.compile(rf"^of\s+the\s+(?P<total>{_NUM})\s[^,]*,\s+(?P<count>{_NUM})\b")),
+    # "the number of inadequate schools has reduced from five to two"
+    ("reduced", re.compile(rf"^the\s+number\s+of\s.+?\sfrom\s+{_NUM}\s+to\s+(?P<count>{_NUM})\b")),
+    # "All six of the children's homes ..." (6 of 6)
+    ("all", re.compile(rf"^all\s+(?P<count>{_NUM})\b")),
+    # "none of them is inadequate"
+    ("none", re.compile(r"^none\b")),
+    # "eight of the 12 ...", "four of the local authority's 34 ...", "Two of these ..."
+    ("of", re.compile(
+        rf"^(?:only\s+)?(?P<count>{_NUM})\s+of\s+(?:the\s+local\s+authority's|the|these|those"
+        rf"|its|their|them)\b(?:\s+(?P<total>{_NUM})\b)?")),
+    # "the remaining one is satisfactory", "The other two ..."
+    ("remaining", re.compile(rf"^the\s+(?:remaining|other)\s+(?P<count>{_NUM})\b")),
+    # "the three pupil referral units ..." (3 of 3)
+    ("the_n", re.compile(rf"^the\s+(?P<count>{_NUM})\s")),
+    # "one short-stay school was ...", "Four are satisfactory"
+    ("bare", re.compile(rf"^(?P<count>{_NUM})\s")),
+]  # fmt: skip
+# "are good or better", "was judged satisfactory": the judgement the evidence predicates
+_PREDICATE = re.compile(PREDICATE.pattern, re.I)
+# "the number of inadequate schools": a judgement used as an adjective, when no predicate is
+_ANY_JUDGEMENT = re.compile(rf"\b{JUDGEMENT}\b", re.I)
+
+
+def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None:
+    """(count, total, total_is_count) an evidence phrase opens with, or None if no known form.
+
+    "eight of the 12 ..." -> (8, 12, False); "All six of ..." -> (6, None, True);
+    "Two of these ..." -> (2, None, False).
+    """
+    phrase = squash(evidence).lower()
+    for kind, pattern in _QUANTITY_FORMS:
+        m = pattern.match(phrase)
+        if not m:
+            continue
+        groups = m.groupdict()
+        count = 0 if kind == "none" else number_value(groups["count"] or "")
+        if count is None:
+            continue  # "the special school ..." is not a quantity; try the next form
+        total_word = groups.get("total")
+        total = number_value(total_word) if total_word else None
+        return count, total, kind in ("all", "the_n")
+    return None
+
+
+def stated_judgement(evidence: str) -> str | None:
+    """The judgement an evidence phrase gives: its first predicate ("are good or better"), or
+    failing that its first judgement word ("the number of inadequate schools")."""
+    m = _PREDICATE.search(evidence) or _ANY_JUDGEMENT.search(evidence)
+    if not m:
+        return None
+    word = m.group("judgement") if "judgement" in m.groupdict() else m.group(0)
+    return " ".join(word.lower().split())
+
+
+def check_count_roles(text: str, letter: Letter) -> list[Issue]:
+    """The count is the number the quantity phrase counts, the total the whole it counts out of,
+    and the judgement the one the phrase predicates (count.count_mismatch,
+    count.total_mismatch, count.judgement_mismatch).
+
+    The generous checks only ask that a number occurs somewhere in the evidence; this one
+    catches a count given the total's value ("Five of the six" as 6) and a judgement taken from
+    the wrong words ("made good progress and was judged satisfactory" as good)."""
+    issues: list[Issue] = []
+    for path, _finding, count in iter_counts(letter):
+        quote = short(count.evidence)
+        stated = stated_quantity(count.evidence)
+        if stated is not None:
+            n, total, total_is_count = stated
+            if total_is_count:
+                total = n
+            if n is not None and count.count != n:
+                issues.append(
+                    error(
+                        "count.count_mismatch",
+                        f"{path}.count",
+                        f"{path}.count is {count.count} but '{quote}' counts {n}: the count is "
+                        "the number of things with the judgement, not the whole",
+                        expected=n,
+                        found=count.count,
+                    )
+                )
+            if total is not None and count.total is not None and count.total != total:
+                issues.append(
+                    error(
+                        "count.total_mismatch",
+                        f"{path}.total",
+                        f"{path}.total is {count.total} but '{quote}' counts out of {total}",
+                        expected=total,
+                        found=count.total,
+                    )
+                )
+        judged = stated_judgement(count.evidence)
+        if (
+            count.judgement is not None
+            and judged is not None
+            and squash(count.judgement).lower() != judged
+        ):
+            issues.append(
+                error(
+                    "count.judgement_mismatch",
+                    f"{path}.judgement",
+                    f"{path}.judgement is '{count.judgement}' but '{quote}' judges them "
+                    f"'{judged}': use the judgement the phrase states of what it counts",
+                    expected=judged,
+                    found=count.judgement,
+                )
+            )
     return issues
