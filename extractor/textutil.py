@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 MONTHS = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -36,3 +38,19 @@ def parse_number(token: str) -> int:
     if token in NUMBER_WORDS:
         return NUMBER_WORDS[token]
     raise ValueError(f"not a number: {token!r}")
+
+
+# The inspection judgements a count can carry, longest first ("good or better" before "good").
+JUDGEMENT = (
+    r"(?:good\s+or\s+better|good\s+or\s+outstanding|outstanding|good|satisfactory|adequate"
+    r"|inadequate|inspected)"
+)
+# A judgement stated as a predicate of what is counted: "are good or better",
+# "was recently judged to be inadequate", "have been inspected"
+PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|have\s+been|has\s+been|had\s+been|remains?)\s+"
+    r"(?:(?:now|only|still|also|all|recently|currently|judged|to\s+be|as|this\s+year"
+    r"|last\s+year|since)\s+)*"
+    rf"(?P<judgement>{JUDGEMENT})\b",
+    re.I,
+)

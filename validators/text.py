@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from extractor.textutil import MONTHS
+from extractor.textutil import NUMBER_WORDS as _WORDS
+
 # Folding table: what the loader normalises, so a record written from the raw file still matches.
 _FOLD = str.maketrans(
     {
@@ -72,44 +75,13 @@ def short(s: str, width: int = 60) -> str:
 
 # --- Numbers --------------------------------------------------------------------------------
 
-_UNITS: dict[str, int] = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS: dict[str, int] = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
 # Words that state a count without a numeral: "none of them is inadequate" is 0,
 # "both are good" is 2 (of 2), "a single unit" is 1.
 _SPECIAL: dict[str, int] = {"none": 0, "no": 0, "both": 2, "single": 1, "hundred": 100}
+_TENS = {w: v for w, v in _WORDS.items() if v >= 20 and v % 10 == 0}
 
-#: Every number word this module reads, with its value.
-NUMBER_WORDS: dict[str, int] = {**_UNITS, **_TENS, **_SPECIAL}
+#: Every number word this module reads, with its value ("thirty-four" included).
+NUMBER_WORDS: dict[str, int] = {**_WORDS, **_SPECIAL}
 
 # One token: digits ("12", "1,200") or a word, possibly hyphenated ("thirty-four").
 _TOKEN = re.compile(r"\d[\d,]*|[A-Za-z]+(?:-[A-Za-z]+)*")
@@ -120,12 +92,7 @@ def number_value(word: str) -> int | None:
     w = word.lower().replace(",", "")
     if w.isdigit():
         return int(w)
-    if w in NUMBER_WORDS:
-        return NUMBER_WORDS[w]
-    tens, _, unit = w.partition("-")
-    if tens in _TENS and unit in _UNITS and 0 < _UNITS[unit] < 10:
-        return _TENS[tens] + _UNITS[unit]
-    return None
+    return NUMBER_WORDS.get(w)
 
 
 def numbers_in(s: str) -> set[int]:
@@ -155,17 +122,13 @@ def numbers_in(s: str) -> set[int]:
     return found
 
 
-MONTHS: tuple[str, ...] = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+__all__ = [
+    "MONTHS",
+    "NUMBER_WORDS",
+    "contains",
+    "find_span",
+    "number_value",
+    "numbers_in",
+    "short",
+    "squash",
+]
