@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from extractor.errors import InputError
 from extractor.schema import SourceFormat, Span
+from extractor.textutil import MONTHS
 
 if TYPE_CHECKING:
     from pypdf import PageObject
@@ -206,8 +207,12 @@ _PAGE_NUMBER_ANYWHERE = re.compile(
 )
 _PAGE_NUMBER_AT_EDGE = re.compile(r"\d{1,3}(?:\s*/\s*\d{1,3})?")
 _SCALE_ROW = re.compile(r"[1-4]\s+Performs\b")
+# "8 November 2011"
+_DATE_LINE = re.compile(rf"\d{{1,2}} (?:{'|'.join(MONTHS)}) \d{{4}}")
 _VERDICT = re.compile(r"(?i)children's services assessment\s+Performs\b")
 _RULE = re.compile(r"[-=_][-=_\s]{2,}")
+# The standard closing paragraph, which a page break can leave right under the last bullet.
+_CLOSING_PARAGRAPH = re.compile(r"This children's services assessment is provided\b")
 _SECTION_HEADING = re.compile(
     r"(?i:strengths|areas for (?:further )?improvement|yours (?:sincerely|faithfully))"
     r"|Dear [A-Z].*"
@@ -329,7 +334,17 @@ def _starts_own_line(line: str) -> bool:
         or _VERDICT.match(line) is not None
         or _RULE.fullmatch(line) is not None
         or _SECTION_HEADING.fullmatch(line.rstrip()) is not None
+        or _CLOSING_PARAGRAPH.match(line) is not None
     )
+
+
+def _address_block(lines: list[str]) -> range:
+    """Line indexes from the date line to "Dear ...": one item a line, never wrapped."""
+    start = next((i for i, line in enumerate(lines) if _DATE_LINE.fullmatch(line.strip())), None)
+    if start is None:
+        return range(0)
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("Dear ")), start)
+    return range(start, end)
 
 
 def _join_wrapped(text: str, offsets: list[int]) -> tuple[str, list[int]]:
@@ -338,8 +353,11 @@ def _join_wrapped(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     width = _wrap_width(lines)
     if width is None:
         return text, offsets
+    address = _address_block(lines)
     edits: list[tuple[int, int, str]] = []
     for i in range(len(lines) - 1):
+        if i in address:
+            continue
         line, following = lines[i], lines[i + 1].lstrip(" \t")
         if not line.strip() or not following or _starts_own_line(following):
             continue

@@ -27,7 +27,7 @@ from extractor.schema import (
     Span,
     Topic,
 )
-from extractor.textutil import MONTHS, NUMBER, parse_number
+from extractor.textutil import JUDGEMENT, MONTHS, NUMBER, PREDICATE, parse_number
 
 from .base import EngineResult
 
@@ -195,7 +195,11 @@ def _bullets(text: str, start: int, end: int) -> list[Block]:
 TOPIC_PATTERNS: list[tuple[Topic, re.Pattern[str]]] = [
     (
         "early years and childcare",
-        re.compile(r"early years|childcare|child care|childminder|under fives?\b|nurser", re.I),
+        re.compile(
+            r"early years|childcare|child care|childmind|under fives?\b|nurser|pre-school"
+            r"|playgroup|day care",
+            re.I,
+        ),
     ),
     ("children's centres", re.compile(r"children's centres?", re.I)),
     ("primary", re.compile(r"primary", re.I)),
@@ -235,18 +239,8 @@ def topic_of(text: str) -> Topic:
 # What can be counted (see eval/LABELLING.md): services, settings and institutions.
 SERVICE = (
     r"(?:schools?|academ(?:y|ies)|centres?|homes?|services?|agenc(?:y|ies)|providers?|settings?"
-    r"|units?|colleges?|nurser(?:y|ies)|sixth\s+forms?|childminders?|institutions?)"
-)
-JUDGEMENT = (
-    r"(?:good\s+or\s+better|good\s+or\s+outstanding|outstanding|good|satisfactory|adequate"
-    r"|inadequate|inspected)"
-)
-# "are good or better", "was recently judged to be inadequate", "have been inspected"
-PREDICATE = re.compile(
-    r"\b(?:is|are|was|were|have\s+been|has\s+been|had\s+been|remains?)\s+"
-    r"(?:(?:now|only|still|also|all|recently|currently|judged|to\s+be|as)\s+)*"
-    rf"(?P<judgement>{JUDGEMENT})\b",
-    re.I,
+    r"|units?|colleges?|nurser(?:y|ies)|sixth\s+forms?|childminders?|institutions?|playgroups?"
+    r"|pre-schools?)"
 )
 # A word of a noun phrase: never a verb, so "seven schools have closed and become academies"
 # stops at "schools".
@@ -307,7 +301,8 @@ SENTENCE_END = re.compile(r"\.(?=\s|$)|;")
 VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|become|became|made|make)\b", re.I)
 # "children's homes| run by the local authority| are good": a post-modifier of the subject
 POST_MODIFIER = re.compile(
-    r"\s+((?:run|commissioned|maintained|provided|used|managed|owned|inspected)\b[^,.;]*?)\s*$",
+    r"\s+((?:run|commissioned|maintained|provided|used|managed|owned|inspected)\b[^,.;]*?"
+    r"|in\s+the\s+(?:local\s+authority|area))\s*$",
     re.I,
 )
 _TRAILING_PLACE = re.compile(r"\s+in\s+the\s+local\s+authority$", re.I)
