@@ -92,7 +92,9 @@ class Span(_Model):
 class Person(_Model):
     """A person named in the letter."""
 
-    name: str = Field(description="Full name as written, with title if given, e.g. 'Ms Gail Quinton'.")
+    name: str = Field(
+        description="Full name as written, with title if given, e.g. 'Ms Gail Quinton'."
+    )
     role: str | None = Field(
         default=None,
         description="Job title as written, e.g. 'Director of Children's Services'.",

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from extractor.schema import Document
+from extractor.schema import Count, Document
 
 RECORDS = "records.jsonl"
 LETTERS_CSV = "letters.csv"
@@ -108,7 +108,7 @@ def _csv(columns: list[str], rows: Iterator[dict[str, object]]) -> str:
     return buf.getvalue()
 
 
-def _count_text(counts: list) -> str:  # type: ignore[type-arg]
+def _count_text(counts: list[Count]) -> str:
     parts = []
     for c in counts:
         of = f" of {c.total}" if c.total is not None else ""

@@ -59,10 +59,15 @@ def _bad_inputs(folder: Path) -> dict[str, str]:
     (folder / "blank.txt").write_text("   \n\n\t\n", encoding="utf-8")
     (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (folder / "latin1.txt").write_bytes(
-        (EXAMPLES / "dudley-2011.txt").read_text(encoding="utf-8").replace("Ms", "Mé").encode("latin-1")
+        (EXAMPLES / "dudley-2011.txt")
+        .read_text(encoding="utf-8")
+        .replace("Ms", "Mé")
+        .encode("latin-1")
     )
     (folder / "recipe.md").write_text("# Scones\n\nMix flour and butter.\n", encoding="utf-8")
-    good_pdf = to_pdf((EXAMPLES / "worcestershire-2011.txt").read_text(encoding="utf-8"), folder / "x.pdf")
+    good_pdf = to_pdf(
+        (EXAMPLES / "worcestershire-2011.txt").read_text(encoding="utf-8"), folder / "x.pdf"
+    )
     data = good_pdf.read_bytes()
     good_pdf.unlink()
     (folder / "truncated.pdf").write_bytes(data[: len(data) // 2])
@@ -149,7 +154,17 @@ def test_a_run_killed_mid_batch_resumes_without_duplicates(tmp_path: Path) -> No
     for i in range(60):
         (letters / f"letter-{i:03d}.txt").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "extractor", "run", str(letters), "--out", str(out), "--engine", "rules"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "extractor",
+        "run",
+        str(letters),
+        "--out",
+        str(out),
+        "--engine",
+        "rules",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     # kill it as soon as some records exist

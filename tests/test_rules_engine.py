@@ -108,7 +108,9 @@ def test_scale_table_and_boilerplate_are_not_the_grade_when_the_verdict_line_is_
 
 
 def test_without_the_verdict_line_the_summary_wording_gives_the_grade() -> None:
-    text = letter_text("dudley-2011").replace("Children's services assessment\tPerforms well (3)", "")
+    text = letter_text("dudley-2011").replace(
+        "Children's services assessment\tPerforms well (3)", ""
+    )
     letter = rules_letter(text)
     assert (letter.grade, letter.grade_label) == (3, "Performs well")
 
