@@ -5,6 +5,8 @@ doc = extract_file("examples/worcestershire-2011.txt")
 doc.letter.grade, doc.validation.status
 """
 
+from typing import TYPE_CHECKING, Any
+
 from extractor.errors import (
     ConfigurationError,
     ExtractionFailed,
@@ -12,8 +14,10 @@ from extractor.errors import (
     InputError,
     LLMError,
 )
-from extractor.pipeline import extract, extract_file, make_engine
 from extractor.schema import SCHEMA_VERSION, Document, Letter
+
+if TYPE_CHECKING:
+    from extractor.pipeline import extract, extract_file, make_engine
 
 __version__ = "0.1.0"
 
@@ -31,3 +35,13 @@ __all__ = [
     "extract_file",
     "make_engine",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The pipeline imports `validators`, which imports `extractor.schema`; loading it lazily
+    # lets `import validators` come first without a circular import.
+    if name in ("extract", "extract_file", "make_engine"):
+        from extractor import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'extractor' has no attribute {name!r}")

@@ -219,3 +219,15 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
     for name, sub_parser in sub.choices.items():  # type: ignore[union-attr]
         assert sub_parser.format_help().strip()
         assert f"ofsted-extract {name}" in readme, name
+
+
+@pytest.mark.parametrize("first", ["validators", "eval", "prompts", "extractor"])
+def test_each_package_imports_first_in_a_fresh_interpreter(first: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {first}; from extractor import extract_file"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
