@@ -360,6 +360,10 @@ CASES = [
                       "The unannounced inspection carried out in March 2011 identified areas"),
                  "inspection.evidence_not_in_text", "safeguarding_inspections[0].evidence",
                  id="inspection-evidence-not-verbatim"),
+    pytest.param("worcestershire",
+                 lambda r: r["safeguarding_inspections"].append(r["safeguarding_inspections"][0]),
+                 "inspection.duplicate", "safeguarding_inspections[3]",
+                 id="inspection-listed-twice"),
 ]  # fmt: skip
 
 
@@ -446,6 +450,22 @@ def test_unlisted_inspection_is_a_warning() -> None:
     assert unlisted.severity == "warning"
     assert "November 2010" in (unlisted.expected or "")
     assert errors(issues) == []
+
+
+def test_findings_out_of_the_letters_order_are_a_warning() -> None:
+    record = gold_dict("dudley")
+    record["strengths"][0], record["strengths"][1] = record["strengths"][1], record["strengths"][0]
+    issues = validate(letter_text("dudley"), Letter.model_validate(record))
+    assert issue_at(issues, "finding.out_of_order", "strengths[1]").severity == "warning"
+    assert errors(issues) == []
+
+
+def test_an_outcome_the_letter_does_not_state_is_a_warning() -> None:
+    record = gold_dict("worcestershire")
+    record["safeguarding_inspections"][1]["outcome"] = "outstanding"
+    issues = validate(letter_text("worcestershire"), Letter.model_validate(record))
+    field = "safeguarding_inspections[1].outcome"
+    assert issue_at(issues, "inspection.outcome_not_stated", field).severity == "warning"
 
 
 # --- The registry --------------------------------------------------------------------------------
