@@ -156,7 +156,8 @@ class LLMConfig:
         temperature: sampling temperature (0 makes recordings repeatable).
         cache: read and write the answer cache.
         cache_dir: where the cache lives; None is `default_cache_dir()`.
-        price: (input, output) dollars per million tokens; None looks the model up.
+        price: (input, output) dollars per million tokens for this model; None looks it up.
+        prices: extra rows for the price table, by model (they win over the built-in rows).
     """
 
     model: str = DEFAULT_MODEL
@@ -179,6 +180,7 @@ class LLMConfig:
     cache: bool = True
     cache_dir: Path | None = None
     price: tuple[float, float] | None = None
+    prices: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> LLMConfig:
@@ -191,7 +193,7 @@ class LLMConfig:
         Args:
             env: the environment to read (default `os.environ`).
             **overrides: any `LLMConfig` field; `price` may also be an 'IN,OUT' string, and
-                `no_cache=True` is accepted for `cache=False`.
+                `no_cache=True` / `use_cache=False` are accepted for `cache=False`.
 
         Returns:
             A checked configuration.
@@ -210,6 +212,8 @@ class LLMConfig:
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if overrides.pop("no_cache", False):
             overrides["cache"] = False
+        if "use_cache" in overrides:  # the CLI's name for it
+            overrides["cache"] = bool(overrides.pop("use_cache"))
         if isinstance(overrides.get("price"), str):
             overrides["price"] = parse_price(overrides["price"])
         if isinstance(overrides.get("cache_dir"), str):
@@ -271,6 +275,8 @@ class LLMConfig:
         """(input, output) dollars per million tokens, or None when unknown."""
         if self.price is not None:
             return self.price
+        if self.model in self.prices:
+            return self.prices[self.model]
         if self.resolved_backend != "openai" and self.is_local:
             return (0.0, 0.0)
         return PRICES_PER_MTOK.get(self.model)

@@ -124,6 +124,16 @@ def _desc(model: type[BaseModel], name: str) -> str | None:
     return model.model_fields[name].description
 
 
+# Size limits are part of the schema the server enforces, so an answer is bounded in length: a
+# weak model under a grammar otherwise fills a list or a string until max_tokens. They are wide
+# of anything in a real letter (the longest count evidence in the gold records is ~110 chars;
+# the longest list has 7 bullets).
+_SHORT = 120
+_QUOTE = 300
+_SENTENCE = 500
+_BULLETS = 15
+
+
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -131,11 +141,11 @@ class _Answer(BaseModel):
 class CountAnswer(_Answer):
     """A count stated in a bullet (see the prompt for what counts)."""
 
-    subject: str = Field(description=_desc(Count, "subject"))
+    subject: str = Field(max_length=_SHORT, description=_desc(Count, "subject"))
     count: int = Field(ge=0, description=_desc(Count, "count"))
     total: int | None = Field(ge=0, description=_desc(Count, "total"))
-    judgement: str | None = Field(description=_desc(Count, "judgement"))
-    evidence: str = Field(description=_desc(Count, "evidence"))
+    judgement: str | None = Field(max_length=_SHORT, description=_desc(Count, "judgement"))
+    evidence: str = Field(max_length=_QUOTE, description=_desc(Count, "evidence"))
 
 
 class BulletAnswer(_Answer):
@@ -143,16 +153,22 @@ class BulletAnswer(_Answer):
 
     bullet: int = Field(ge=1, description="The bullet's number in its list, from 1.")
     topic: Topic = Field(description=_desc(Finding, "topic"))
-    counts: list[CountAnswer] = Field(description=_desc(Finding, "counts"))
+    counts: list[CountAnswer] = Field(max_length=8, description=_desc(Finding, "counts"))
 
 
 class InspectionAnswer(_Answer):
     """An inspection of safeguarding arrangements the summary reports."""
 
-    date: str = Field(pattern=r"^\d{4}-\d{2}$", description=_desc(SafeguardingInspection, "date"))
-    kind: str = Field(description=_desc(SafeguardingInspection, "kind"))
-    outcome: str | None = Field(description=_desc(SafeguardingInspection, "outcome"))
-    evidence: str = Field(description=_desc(SafeguardingInspection, "evidence"))
+    date: str = Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}$", description=_desc(SafeguardingInspection, "date")
+    )
+    kind: str = Field(max_length=_SHORT, description=_desc(SafeguardingInspection, "kind"))
+    outcome: str | None = Field(
+        max_length=_SHORT, description=_desc(SafeguardingInspection, "outcome")
+    )
+    evidence: str = Field(
+        max_length=_SENTENCE, description=_desc(SafeguardingInspection, "evidence")
+    )
 
 
 def _check_with_context(answer: BaseModel, info: ValidationInfo) -> None:
@@ -168,20 +184,29 @@ def _check_with_context(answer: BaseModel, info: ValidationInfo) -> None:
 class CompactAnswer(_Answer):
     """What one assessment letter says. Bullets are referred to by number, not copied."""
 
-    local_authority: str | None = Field(description=_desc(Letter, "local_authority"))
+    local_authority: str | None = Field(
+        max_length=_SHORT, description=_desc(Letter, "local_authority")
+    )
     assessment_year: int | None = Field(description=_desc(Letter, "assessment_year"))
     letter_date: dt.date | None = Field(description="The letter's date, YYYY-MM-DD.")
-    recipient_name: str | None = Field(description=_desc(Person, "name"))
-    recipient_role: str | None = Field(description=_desc(Person, "role"))
-    signatory_name: str | None = Field(description="The typed name after 'Yours sincerely'.")
-    signatory_role: str | None = Field(description="The signatory's job-title line.")
+    recipient_name: str | None = Field(max_length=_SHORT, description=_desc(Person, "name"))
+    recipient_role: str | None = Field(max_length=_SHORT, description=_desc(Person, "role"))
+    signatory_name: str | None = Field(
+        max_length=_SHORT, description="The typed name after 'Yours sincerely'."
+    )
+    signatory_role: str | None = Field(
+        max_length=_SHORT, description="The signatory's job-title line."
+    )
     grade: int | None = Field(ge=1, le=4, description=_desc(Letter, "grade"))
     grade_label: GradeLabel | None = Field(description=_desc(Letter, "grade_label"))
-    strengths: list[BulletAnswer] = Field(description="One item per bullet under 'Strengths'.")
-    areas_for_improvement: list[BulletAnswer] = Field(
-        description="One item per bullet under 'Areas for further improvement'."
+    strengths: list[BulletAnswer] = Field(
+        max_length=_BULLETS, description="One item per bullet under 'Strengths'."
     )
-    safeguarding_inspections: list[InspectionAnswer]
+    areas_for_improvement: list[BulletAnswer] = Field(
+        max_length=_BULLETS,
+        description="One item per bullet under 'Areas for further improvement'.",
+    )
+    safeguarding_inspections: list[InspectionAnswer] = Field(max_length=6)
 
     @model_validator(mode="after")
     def _agrees_with_letter(self, info: ValidationInfo) -> Self:
@@ -353,6 +378,15 @@ def answer_corrections(
     return lines
 
 
+def truncation_correction(max_tokens: int) -> str:
+    """The re-ask for an answer cut off at `max_tokens`."""
+    return (
+        f"{CORRECTION_HEADER}\n- The answer was cut off at {max_tokens} tokens and is not "
+        "complete JSON. Answer again, shorter: one item per bullet, only the counts the "
+        "bullet states, short quotes."
+    )
+
+
 # --- Messages -------------------------------------------------------------------------------------
 
 _TEMPLATE_MARKUP = re.compile(r"\{[{%#]")
@@ -428,8 +462,25 @@ def build_messages(
     ]
 
 
+def _portable_patterns(node: Any) -> Any:
+    # llama.cpp's schema-to-grammar converter knows no regex shorthands: a `\d` in a pattern
+    # makes the grammar fail to parse (and took the llama-cpp-python 0.3.16 server down).
+    # [0-9] means the same to every server.
+    if isinstance(node, dict):
+        return {
+            k: v.replace("\\d", "[0-9]")
+            if k == "pattern" and isinstance(v, str)
+            else _portable_patterns(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_portable_patterns(v) for v in node]
+    return node
+
+
 def response_format_for(shape: str, schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The `response_format` a backend's shape asks for (None: the mode carries the schema)."""
+    schema = _portable_patterns(schema)
     if shape == "json_object_schema":
         return {"type": "json_object", "schema": schema}
     if shape == "json_schema":
@@ -704,21 +755,7 @@ class LLMEngine:
             max_retries=0,  # retries are ours (below), never the SDK's as well
         ) as client:
             create = instructor.patch(create=self._transport(client, meter), mode=self.mode)
-            answer: BaseModel | None = None
-            try:
-                answer = await create(  # type: ignore[misc]
-                    response_model=self.answer_model,
-                    context=context,
-                    max_retries=cfg.max_reasks,
-                    token_budget=cfg.token_budget,
-                    strict=False,
-                    **kwargs,
-                )
-            except InstructorRetryException as exc:
-                if isinstance(exc.__cause__, LLMError):
-                    raise exc.__cause__ from exc.__cause__.original
-            except IncompleteOutputException:
-                pass  # cut at max_tokens: handled as an answer that failed, below
+            answer = await self._ask(create, meter, kwargs, context)
 
         usage = self._usage(meter, started)
         if answer is not None:
@@ -744,6 +781,47 @@ class LLMEngine:
             disagreements=disagreements,
             last_answer=meter.answers[-1] if meter.answers else last,
         )
+
+    async def _ask(
+        self,
+        create: Callable[..., Awaitable[Any]],
+        meter: _Meter,
+        kwargs: dict[str, Any],
+        context: dict[str, Any],
+    ) -> BaseModel | None:
+        """instructor's validate-and-re-ask loop, plus re-asks for answers cut at max_tokens.
+
+        instructor raises on a truncated answer without re-asking; here it is a failed answer
+        like any other: the next request (the original messages and a correction) counts
+        against the same re-ask and token budgets. Returns None when the budget ran out.
+        """
+        cfg = self.config
+        messages = kwargs["messages"]
+        while True:
+            calls_before = meter.calls
+            reasks_left = cfg.max_reasks - calls_before
+            budget_left = cfg.token_budget - meter.prompt_tokens - meter.completion_tokens
+            if reasks_left < 0 or budget_left <= 0:
+                return None
+            try:
+                answer: BaseModel = await create(
+                    response_model=self.answer_model,
+                    context=context,
+                    max_retries=reasks_left,
+                    token_budget=budget_left,
+                    strict=False,
+                    **{**kwargs, "messages": messages},
+                )
+                return answer
+            except InstructorRetryException as exc:
+                if isinstance(exc.__cause__, LLMError):
+                    raise exc.__cause__ from exc.__cause__.original
+                return None
+            except IncompleteOutputException:
+                messages = [
+                    *kwargs["messages"],
+                    {"role": "user", "content": truncation_correction(cfg.max_output_tokens)},
+                ]
 
     def _transport(
         self, client: openai.AsyncOpenAI, meter: _Meter

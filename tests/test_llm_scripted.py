@@ -1,0 +1,327 @@
+"""The LLM engine against a SCRIPTED OpenAI-compatible server on 127.0.0.1.
+
+Each test scripts the server's replies (rate limits, 5xx, timeouts, dropped connections, bad
+JSON, wrong answers, a 400) and asserts what the engine does: transport faults are retried with
+backoff and never count as re-asks; wrong answers are re-asked with the validators' corrections;
+an answer that never passes is kept, flagged, with its last answer; a 400 fails the letter with
+the provider's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from extractor import extract
+from extractor.engines.llm import CORRECTION_HEADER, LLMEngine
+from extractor.errors import LLMError
+from extractor.llm_config import LLMConfig
+from extractor.loading import load_text
+from extractor.schema import Document
+from tests.scripted_server import SCRIPTED_MODEL, Reply, chat, error, scripted_server
+
+# The scripted server listens on loopback; --block-network allows only that.
+pytestmark = pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])
+
+ROOT = Path(__file__).resolve().parent.parent
+LETTER = "worcestershire-2011"
+
+
+def letter_text() -> str:
+    return (ROOT / "examples" / f"{LETTER}.txt").read_text(encoding="utf-8")
+
+
+def gold_answer() -> dict[str, Any]:
+    """The hand-labelled gold record, as the compact answer a perfect model would give."""
+    gold = json.loads((ROOT / "eval" / "gold" / f"{LETTER}.json").read_text())["letter"]
+
+    def bullets(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {"bullet": i, "topic": f["topic"], "counts": f["counts"]}
+            for i, f in enumerate(findings, 1)
+        ]
+
+    return {
+        "local_authority": gold["local_authority"],
+        "assessment_year": gold["assessment_year"],
+        "letter_date": gold["letter_date"],
+        "recipient_name": gold["recipient"]["name"],
+        "recipient_role": gold["recipient"]["role"],
+        "signatory_name": gold["signatory"]["name"],
+        "signatory_role": gold["signatory"]["role"],
+        "grade": gold["grade"],
+        "grade_label": gold["grade_label"],
+        "strengths": bullets(gold["strengths"]),
+        "areas_for_improvement": bullets(gold["areas_for_improvement"]),
+        "safeguarding_inspections": gold["safeguarding_inspections"],
+    }
+
+
+def good() -> Reply:
+    return chat(json.dumps(gold_answer()))
+
+
+def label_mismatch() -> Reply:
+    """Grade 1 (right) with the label of grade 3 (wrong): the validators must catch it."""
+    return chat(json.dumps({**gold_answer(), "grade_label": "Performs well"}))
+
+
+class Sleeps:
+    """Records the backoff waits the engine asks for, and waits them."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+
+def engine_for(
+    base_url: str, sleeps: Sleeps | None = None, tmp_path: Path | None = None, **overrides: Any
+) -> LLMEngine:
+    values: dict[str, Any] = {
+        "model": SCRIPTED_MODEL,
+        "base_url": base_url,
+        "backend": "llama-cpp-python",
+        "timeout": 5.0,
+        "transport_retries": 2,
+        "backoff_initial": 0.01,
+        "backoff_max": 0.05,
+        "cache": tmp_path is not None,
+        "cache_dir": tmp_path,
+    }
+    values.update(overrides)
+    return LLMEngine(LLMConfig(**values), sleep=sleeps)
+
+
+def run(engine: LLMEngine) -> Document:
+    return extract(letter_text(), engine=engine, path=f"{LETTER}.txt")
+
+
+def last_user_message(body: dict[str, Any]) -> str:
+    content: str = body["messages"][-1]["content"]
+    assert body["messages"][-1]["role"] == "user"
+    return content
+
+
+# --- The happy path and what it records --------------------------------------------------------
+
+
+def test_SCRIPTED_correct_answer_passes_in_one_call() -> None:
+    with scripted_server([good()]) as server:
+        doc = run(engine_for(server.base_url))
+    assert doc.validation.status == "passed", doc.validation.issues
+    assert (doc.usage.calls, doc.usage.reasks) == (1, 0)
+    assert (doc.usage.prompt_tokens, doc.usage.completion_tokens) == (1000, 100)
+    assert doc.last_answer is None  # only kept when the record is not passed
+    # The summary and bullet texts come from the letter, not from the answer.
+    assert doc.letter is not None and doc.letter.summary is not None
+    assert doc.letter.strengths[4].text.startswith("As in 2010, eight of the 12 fostering")
+    body = server.bodies()[0]
+    assert body["response_format"]["type"] == "json_object"
+    assert body["max_tokens"] == 4096 and body["temperature"] == 0.0
+
+
+# --- Transport faults: retried below instructor, never re-asks -------------------------------------
+
+
+def test_SCRIPTED_429_honours_retry_after_and_is_not_a_reask() -> None:
+    sleeps = Sleeps()
+    script = [error(429, "slow down", {"retry-after": "0.3"}), good()]
+    with scripted_server(script) as server:
+        started = time.monotonic()
+        doc = run(engine_for(server.base_url, sleeps))
+    assert sleeps.waits == [0.3]
+    assert server.seen[1].at - server.seen[0].at >= 0.3
+    assert time.monotonic() - started >= 0.3
+    assert doc.validation.status == "passed"
+    assert (doc.usage.calls, doc.usage.reasks) == (1, 0)
+    assert server.bodies()[0] == server.bodies()[1]  # the fault never entered the prompt
+
+
+def test_SCRIPTED_500_then_success_backs_off_with_jitter() -> None:
+    sleeps = Sleeps()
+    with scripted_server([error(500, "boom"), good()]) as server:
+        engine = engine_for(server.base_url, sleeps)
+        doc = run(engine)
+    assert len(sleeps.waits) == 1 and 0.005 <= sleeps.waits[0] <= 0.05
+    assert doc.validation.status == "passed"
+    assert (doc.usage.calls, doc.usage.reasks) == (1, 0)
+    assert engine.totals.transport_retries == 1 and engine.totals.reasks == 0
+    assert CORRECTION_HEADER not in json.dumps(server.bodies()[1])
+
+
+def test_SCRIPTED_timeout_is_retried() -> None:
+    sleeps = Sleeps()
+    slow = good()
+    slow.delay = 1.0  # longer than the client's timeout
+    with scripted_server([slow, good()]) as server:
+        doc = run(engine_for(server.base_url, sleeps, timeout=0.3))
+    assert len(server.seen) == 2 and len(sleeps.waits) == 1
+    assert doc.validation.status == "passed"
+    assert (doc.usage.calls, doc.usage.reasks) == (1, 0)
+
+
+def test_SCRIPTED_dropped_connection_is_retried() -> None:
+    sleeps = Sleeps()
+    with scripted_server([Reply(drop=True), good()]) as server:
+        doc = run(engine_for(server.base_url, sleeps))
+    assert len(server.seen) == 2 and len(sleeps.waits) == 1
+    assert doc.validation.status == "passed"
+    assert doc.usage.reasks == 0
+
+
+def test_SCRIPTED_transient_faults_beyond_the_retries_fail_the_letter() -> None:
+    sleeps = Sleeps()
+    with scripted_server([error(503, "overloaded")] * 3) as server:
+        doc = run(engine_for(server.base_url, sleeps, transport_retries=2))
+    assert len(server.seen) == 3 and len(sleeps.waits) == 2
+    assert doc.validation.status == "failed"
+    assert doc.error is not None and doc.error.code == "llm"
+    assert "HTTP 503: overloaded" in doc.error.message
+
+
+def test_SCRIPTED_400_fails_the_letter_with_the_providers_message_and_no_retry() -> None:
+    sleeps = Sleeps()
+    script = [error(400, "This model's maximum context length is 8192 tokens")]
+    with scripted_server(script) as server:
+        engine = engine_for(server.base_url, sleeps)
+        with pytest.raises(LLMError) as caught:
+            engine.extract(load_text(letter_text(), path=f"{LETTER}.txt"))
+    assert len(server.seen) == 1 and sleeps.waits == []
+    assert "HTTP 400: This model's maximum context length is 8192 tokens" in str(caught.value)
+    assert isinstance(caught.value.original, openai.BadRequestError)  # the provider's own error
+
+
+def test_SCRIPTED_400_through_the_pipeline_is_a_failed_document() -> None:
+    with scripted_server([error(400, "bad request: unknown field")]) as server:
+        doc = run(engine_for(server.base_url))
+    assert len(server.seen) == 1
+    assert doc.validation.status == "failed" and doc.letter is None
+    assert doc.error is not None and "unknown field" in doc.error.message
+
+
+# --- Answers that fail: re-asked with corrections, kept when they never pass ------------------------
+
+
+def test_SCRIPTED_malformed_json_is_reasked() -> None:
+    with scripted_server([chat('{"local_authority": "Worc'), good()]) as server:
+        doc = run(engine_for(server.base_url))
+    assert doc.validation.status == "passed"
+    assert (doc.usage.calls, doc.usage.reasks) == (2, 1)
+    second = server.bodies()[1]
+    assert "Correct your JSON ONLY RESPONSE" in last_user_message(second)
+    assert second["messages"][-2] == {"role": "assistant", "content": '{"local_authority": "Worc'}
+
+
+def test_SCRIPTED_grade_label_mismatch_is_corrected_after_one_reask() -> None:
+    with scripted_server([label_mismatch(), good()]) as server:
+        doc = run(engine_for(server.base_url))
+    correction = last_user_message(server.bodies()[1])
+    assert CORRECTION_HEADER in correction
+    assert "- grade_label:" in correction and "Performs poorly" in correction
+    assert doc.validation.status == "passed"
+    assert (doc.usage.calls, doc.usage.reasks) == (2, 1)
+    assert doc.letter is not None and doc.letter.grade_label == "Performs poorly"
+
+
+def test_SCRIPTED_answer_that_never_passes_is_kept_flagged_with_its_last_answer() -> None:
+    wrong = [label_mismatch() for _ in range(3)]
+    wrong[2] = chat(json.dumps({**gold_answer(), "grade_label": "Performs excellently"}))
+    with scripted_server(wrong) as server:
+        doc = run(engine_for(server.base_url, max_reasks=2))
+    assert len(server.seen) == 3
+    assert (doc.usage.calls, doc.usage.reasks) == (3, 2)
+    assert doc.validation.status == "flagged"
+    assert doc.letter is not None and doc.letter.grade_label == "Performs excellently"
+    assert any(i.field == "grade_label" for i in doc.validation.issues)
+    assert doc.last_answer is not None and '"Performs excellently"' in doc.last_answer
+
+
+def test_SCRIPTED_token_budget_stops_reasking() -> None:
+    with scripted_server([label_mismatch(), good()]) as server:
+        doc = run(engine_for(server.base_url, token_budget=1000))  # the first call uses 1100
+    assert len(server.seen) == 1
+    assert doc.validation.status == "flagged"
+    assert (doc.usage.calls, doc.usage.reasks) == (1, 0)
+
+
+def test_SCRIPTED_answer_that_never_parses_fails_with_the_last_completion() -> None:
+    with scripted_server([chat("not json"), chat("still not"), chat("nope")]) as server:
+        doc = run(engine_for(server.base_url))
+    assert len(server.seen) == 3
+    assert doc.validation.status == "failed" and doc.letter is None
+    assert doc.error is not None and doc.error.code == "extraction_failed"
+    assert doc.last_answer == "nope"
+    assert doc.usage.calls == 3
+
+
+def test_SCRIPTED_answer_cut_at_max_tokens_is_reasked_shorter() -> None:
+    cut = chat(
+        '{"local_authority": "Worcestershire County Council", "assess', finish_reason="length"
+    )
+    with scripted_server([cut, good()]) as server:
+        doc = run(engine_for(server.base_url, max_output_tokens=64))
+    correction = last_user_message(server.bodies()[1])
+    assert "cut off at 64 tokens" in correction
+    assert doc.validation.status == "passed"
+    assert (doc.usage.calls, doc.usage.reasks) == (2, 1)
+
+
+def test_SCRIPTED_bullet_numbers_outside_the_list_are_corrected() -> None:
+    answer = gold_answer()
+    answer["strengths"][5]["bullet"] = 9
+    with scripted_server([chat(json.dumps(answer)), good()]) as server:
+        doc = run(engine_for(server.base_url))
+    correction = last_user_message(server.bodies()[1])
+    assert "strengths: bullet number(s) [9] do not exist" in correction
+    assert "bullet(s) [6] of 'Strengths' are missing" in correction
+    assert doc.validation.status == "passed"
+
+
+# --- Cache and batches ---------------------------------------------------------------------------
+
+
+def test_SCRIPTED_unchanged_letter_is_served_from_the_cache(tmp_path: Path) -> None:
+    with scripted_server([good()]) as server:
+        first = run(engine_for(server.base_url, tmp_path=tmp_path))
+        engine = engine_for(server.base_url, tmp_path=tmp_path)
+        second = run(engine)
+    assert len(server.seen) == 1  # the second run made no call
+    assert second.usage.cached and second.usage.calls == 0
+    assert second.letter == first.letter
+    assert engine.totals.cached == 1 and engine.totals.calls == 0
+
+
+def test_SCRIPTED_no_cache_bypasses_the_cache(tmp_path: Path) -> None:
+    with scripted_server([good(), good()]) as server:
+        run(engine_for(server.base_url, tmp_path=tmp_path))
+        engine = engine_for(server.base_url, tmp_path=tmp_path, cache=False)
+        doc = run(engine)
+    assert len(server.seen) == 2 and not doc.usage.cached
+
+
+def test_SCRIPTED_aextract_runs_letters_concurrently() -> None:
+    slow = [good(), good(), good()]
+    for reply in slow:
+        reply.delay = 0.3
+    with scripted_server(slow) as server:
+        engine = engine_for(server.base_url)
+        doc = load_text(letter_text(), path=f"{LETTER}.txt")
+
+        async def batch() -> list[Any]:
+            return list(await asyncio.gather(*(engine.aextract(doc) for _ in range(3))))
+
+        started = time.monotonic()
+        results = asyncio.run(batch())
+        elapsed = time.monotonic() - started
+    assert len(results) == 3 and all(r.usage.calls == 1 for r in results)
+    assert elapsed < 0.85  # three 0.3 s answers overlapped
+    assert engine.totals.letters == 3 and engine.totals.calls == 3
