@@ -30,6 +30,7 @@ from typing import Literal
 
 from extractor.schema import (
     GRADE_LABELS,
+    TOPICS,
     Count,
     Finding,
     InspectionKind,
@@ -835,20 +836,7 @@ _SCALE = (
 
 
 def _topics(rng: random.Random, n: int, strength: bool) -> list[Topic]:
-    pool: list[Topic] = [
-        "early years and childcare",
-        "children's centres",
-        "primary",
-        "secondary",
-        "post-16",
-        "special educational provision",
-        "pupil referral units",
-        "fostering and adoption",
-        "children's homes",
-        "safeguarding and child protection",
-        "youth offending",
-        "other",
-    ]
+    pool: list[Topic] = list(TOPICS)
     weights = [5, 2, 5, 5, 4, 3, 3, 4, 4, 2 if strength else 3, 2, 1]
     return rng.choices(pool, weights=weights, k=n)
 

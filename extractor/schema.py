@@ -10,7 +10,7 @@ text layer), so a report can highlight the value in what the user actually has.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,20 +46,7 @@ Topic = Literal[
     "other",
 ]
 
-TOPICS: tuple[Topic, ...] = (
-    "early years and childcare",
-    "children's centres",
-    "primary",
-    "secondary",
-    "post-16",
-    "special educational provision",
-    "pupil referral units",
-    "fostering and adoption",
-    "children's homes",
-    "safeguarding and child protection",
-    "youth offending",
-    "other",
-)
+TOPICS: tuple[Topic, ...] = get_args(Topic)
 
 InspectionKind = Literal[
     "unannounced inspection of contact, referral and assessment",
