@@ -29,6 +29,8 @@ CASSETTES = ROOT / "cassettes"
 LETTERS = ["worcestershire-2011", "dudley-2011"]
 #: What the recording server calls its model (llama_cpp.server --model_alias).
 RECORDED_MODEL = "gemma-3-270m-q4_k_m"
+#: How instructor's re-ask for an answer that is not valid JSON begins.
+JSON_REASK = "Correct your JSON ONLY RESPONSE, based on the following errors:"
 RERECORD = "re-record with scripts/record_cassettes.sh (needs the local server; see docs/llm.md)"
 
 # Headers that may identify an account or a session; none may reach a cassette.
@@ -169,27 +171,29 @@ def test_real_letter_compact_goes_through_validate_and_reask(
     assert first["response_format"]["type"] == "json_object"
     assert "bullet" in json.dumps(first["response_format"]["schema"])
     assert first["messages"][-1]["content"].startswith("Letter:\n")
-    # Every later request is a re-ask carrying the corrections for the answer before it.
+    # Every later request is a re-ask carrying the corrections for the answer before it: the
+    # validators' (or, for an answer cut at max_tokens, ours) or the JSON parser's.
     for later in interactions[1:]:
         last_user = request_body(later)["messages"][-1]
         assert last_user["role"] == "user"
-        assert CORRECTION_HEADER in last_user["content"]
+        assert CORRECTION_HEADER in last_user["content"] or JSON_REASK in last_user["content"]
     assert len(interactions) <= 1 + recording_config().max_reasks
 
     last_content = response_json(interactions[-1])["choices"][0]["message"]["content"]
     assert all(response_json(i)["model"] == RECORDED_MODEL for i in interactions)
-    if doc.validation.status == "passed":  # pragma: no cover - not what this model does
-        pytest.fail("the 270M base model passed every check: re-record and look at it")
-    # Kept, not dropped: flagged with issues (or failed when nothing ever parsed), and the last
-    # raw answer is the last recorded response.
+    # Kept, not dropped: the 270M model's answers never pass (on both letters the last one is
+    # cut at max_tokens or holds raw control characters, and says the wrong grade), so the
+    # record is salvaged from the last answer, flagged with the validators' issues, and the
+    # last raw answer is kept.
+    assert doc.validation.status == "flagged"
     assert doc.last_answer == last_content
-    if doc.letter is not None:
-        assert doc.validation.status == "flagged"
-        assert any(i.severity == "error" for i in doc.validation.issues)
-        assert doc.letter.summary is not None  # taken from the text, never from the model
-    else:
-        assert doc.validation.status == "failed"
-        assert doc.error is not None and doc.error.code == "extraction_failed"
+    codes = {i.code for i in doc.validation.issues if i.severity == "error"}
+    assert "grade.verdict_mismatch" in codes
+    assert doc.letter is not None and doc.letter.summary is not None  # from the text, not the model
+    # Where it and the rules engine differ, both values are reported, the LLM's kept.
+    by_field = {d.field: d for d in doc.disagreements}
+    assert by_field["grade"].supported_by_text == "rules"
+    assert doc.letter.grade == int(by_field["grade"].llm or 0)
 
 
 @pytest.mark.vcr

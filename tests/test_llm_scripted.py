@@ -325,3 +325,15 @@ def test_SCRIPTED_aextract_runs_letters_concurrently() -> None:
     assert len(results) == 3 and all(r.usage.calls == 1 for r in results)
     assert elapsed < 0.85  # three 0.3 s answers overlapped
     assert engine.totals.letters == 3 and engine.totals.calls == 3
+
+
+def test_SCRIPTED_answers_always_cut_off_are_salvaged_and_flagged_not_dropped() -> None:
+    cut = json.dumps({**gold_answer(), "grade": 4, "grade_label": "Performs excellently"})[:700]
+    with scripted_server([chat(cut, finish_reason="length") for _ in range(3)]) as server:
+        doc = run(engine_for(server.base_url, max_output_tokens=64))
+    assert len(server.seen) == 3
+    assert (doc.usage.calls, doc.usage.reasks) == (3, 2)
+    assert doc.validation.status == "flagged"
+    assert doc.letter is not None and doc.letter.grade == 4  # what the model said, kept
+    assert any(i.field.startswith("grade") for i in doc.validation.issues)
+    assert doc.last_answer == cut

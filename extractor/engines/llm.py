@@ -40,8 +40,10 @@ from typing import Any, Literal, Protocol, Self
 
 import instructor
 import openai
+import pydantic_core
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic_core import PydanticUndefined
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from extractor.cache import AnswerCache, cache_key
@@ -889,14 +891,57 @@ def _content_of(response: Any) -> str | None:
     return str(calls[0].function.arguments) if calls else None
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f]")
+
+
 def _parse_without_checks(model: AnswerModel, raw: str | None) -> BaseModel | None:
-    """Parse an answer without the letter checks (they already failed); None if it won't."""
+    """Parse the last answer without the letter checks (they already failed).
+
+    A complete answer is parsed as it is. An answer cut at max_tokens, or with some invalid
+    parts, is salvaged: incomplete JSON is read as far as it goes, list items that do not fit
+    the schema are dropped and other unfit values are left empty. Whatever the model did say is
+    kept for the validators to flag; None only when nothing parses as a JSON object.
+    """
     if not raw:
         return None
     try:
         return model.model_validate_json(raw)
     except ValidationError:
+        pass
+    try:
+        # Raw control characters inside strings (a newline the grammar let through) are not
+        # JSON; as spaces they change nothing the validators look at.
+        data = pydantic_core.from_json(_CONTROL_CHARS.sub(" ", raw), allow_partial=True)
+    except ValueError:
         return None
+    if not isinstance(data, dict):
+        return None
+    empty: dict[str, Any] = {
+        name: [] if str(info.annotation).startswith("list") else None
+        for name, info in model.model_fields.items()
+        if info.is_required()
+    }
+    values: dict[str, Any] = {**empty, **{k: v for k, v in data.items() if k in model.model_fields}}
+    for _ in range(20):  # each round removes at least one bad part, so this ends
+        try:
+            return model.model_validate(values)
+        except ValidationError as exc:
+            doomed_items: set[tuple[str, int]] = set()
+            for err in exc.errors():
+                loc = err["loc"]
+                name = str(loc[0]) if loc else ""
+                if name not in values:
+                    return None
+                if len(loc) > 1 and isinstance(loc[1], int) and isinstance(values[name], list):
+                    doomed_items.add((name, loc[1]))
+                else:
+                    default = model.model_fields[name].default
+                    values[name] = empty.get(
+                        name, None if default is PydanticUndefined else default
+                    )
+            for name, index in sorted(doomed_items, reverse=True):
+                del values[name][index]
+    return None
 
 
 def _sha256(text: str) -> str:
@@ -940,6 +985,8 @@ def _supported(text: str, field_name: str, value: str | None, letter: Letter) ->
     if field_name == "letter_date":
         d = dt.date.fromisoformat(value)
         return _in_text(text, f"{d.day} {d.strftime('%B')} {d.year}")
+    if field_name == "assessment_year":
+        return _in_text(text, f"children's services assessment {value}")
     if field_name == "grade":
         label = GRADE_LABELS.get(int(value))
         return label is not None and _in_text(text, f"{label} ({value})")
