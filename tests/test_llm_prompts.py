@@ -65,7 +65,7 @@ def test_compact_messages_number_the_bullets_instead_of_asking_for_their_text() 
 
 def test_letter_text_with_template_markup_is_sent_verbatim() -> None:
     # instructor renders messages through Jinja when given a validation context.
-    from instructor.v2.core.templating import apply_template
+    from instructor.v2.core.templating import apply_template  # type: ignore[attr-defined]
 
     text = "Dear {{ name }} {% if x %}"
     messages = build_messages(
