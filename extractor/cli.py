@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import time
 from collections import Counter
@@ -32,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `ofsted-extract` and `python -m extractor`."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Errors reach the user once, as our own one-line messages; instructor also logs each
+    # failed attempt, which would repeat them with a traceback.
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USAGE
@@ -118,7 +122,11 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-reasks", type=int, help="validator-driven re-asks per letter (default 2)")
     g.add_argument("--token-budget", type=int, help="tokens per letter across all attempts")
     g.add_argument("--timeout", type=float, help="seconds per HTTP request")
-    g.add_argument("--concurrency", type=int, help="letters in flight at once (default 4 for LLMs)")
+    g.add_argument(
+        "--concurrency",
+        type=int,
+        help="letters in flight at once (default: 4 on OpenAI, 1 on a local server)",
+    )
     g.add_argument("--no-cache", action="store_true", help="ignore and do not fill the LLM cache")
     g.add_argument("--cache-dir", type=Path, help="LLM answer cache folder")
     g.add_argument(
@@ -216,7 +224,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if skipped and not args.quiet:
         print(f"resuming: {skipped} of {len(letters)} letters already done in {args.out}", file=err)
 
-    concurrency = getattr(getattr(engine, "config", None), "concurrency", 1) or 1
+    config = getattr(engine, "config", None)
+    concurrency = config.resolved_concurrency if config is not None else 1
     progress = Progress(len(todo), err, enabled=not args.quiet)
     this_run: list[Document] = []
     started = time.perf_counter()
@@ -230,7 +239,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             this_run.append(doc)
             progress.step(path.name)
             if doc.validation.status == "failed":
-                progress.line(f"failed: {doc.error.message if doc.error else path}")
+                message = doc.error.message if doc.error else "unknown error"
+                progress.line(f"failed: {path}: {one_line(message.removeprefix(f'{path}: '))}")
             elif doc.validation.status == "flagged":
                 codes = sorted({i.code for i in doc.validation.issues if i.severity == "error"})
                 progress.line(f"flagged: {path}: {', '.join(codes)}")
@@ -252,6 +262,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     failed = sum(1 for d in this_run if d.validation.status == "failed")
     return EXIT_FAILED_INPUT if failed else EXIT_OK
+
+
+def one_line(message: str, width: int = 240) -> str:
+    """A message on one line: a provider's multi-line error body must not break the log."""
+    flat = " ".join(message.split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
 class Progress:
@@ -328,7 +344,7 @@ def print_summary(
         costs = [d.usage.cost_usd for d in this_run if d.usage.cost_usd is not None]
         rows.append(("estimated cost (USD)", f"{sum(costs):.4f}" if costs else "unknown"))
     rows += [
-        ("extraction time (s)", f"{extraction:.2f}"),
+        ("extraction time, summed over letters (s)", f"{extraction:.2f}"),
         ("wall time (s)", f"{wall:.2f}"),
     ]
     width = max(len(k) for k, _ in rows)

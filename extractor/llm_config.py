@@ -148,11 +148,14 @@ class LLMConfig:
         max_reasks: validation re-asks allowed after the first answer.
         token_budget: prompt + completion tokens one letter may use before re-asking stops.
         max_output_tokens: `max_tokens` for each call.
-        timeout: seconds for one HTTP call.
+        timeout: seconds for one HTTP call; None is 120 against OpenAI and 600 against a local
+            server, where a CPU writes a long answer at a few dozen tokens a second.
         transport_retries: attempts after the first for 429/5xx/timeouts/dropped connections.
         backoff_initial, backoff_max: exponential backoff bounds (seconds), with jitter.
         max_retry_after: the longest Retry-After (seconds) honoured before giving up.
-        concurrency: letters in flight at once in a batch.
+        concurrency: letters in flight at once in a batch; None is 4 against OpenAI and 1
+            against a local server, which answers one request at a time (more would only
+            queue there and run into the timeout).
         temperature: sampling temperature (0 makes recordings repeatable).
         cache: read and write the answer cache.
         cache_dir: where the cache lives; None is `default_cache_dir()`.
@@ -170,12 +173,12 @@ class LLMConfig:
     max_reasks: int = 2
     token_budget: int = 60_000
     max_output_tokens: int = 4096
-    timeout: float = 120.0
+    timeout: float | None = None
     transport_retries: int = 4
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
     max_retry_after: float = 120.0
-    concurrency: int = 4
+    concurrency: int | None = None
     temperature: float = 0.0
     cache: bool = True
     cache_dir: Path | None = None
@@ -243,6 +246,20 @@ class LLMConfig:
     def resolved_shape(self) -> ResponseShape:
         """The response_format shape named, or the backend's."""
         return self.response_shape or BACKENDS[self.resolved_backend].shape
+
+    @property
+    def resolved_concurrency(self) -> int:
+        """Letters in flight at once: as set, else 4 for OpenAI and 1 for local servers."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return 4 if self.resolved_backend == "openai" else 1
+
+    @property
+    def resolved_timeout(self) -> float:
+        """Seconds for one HTTP call: as set, else 120 for OpenAI and 600 for local servers."""
+        if self.timeout is not None:
+            return self.timeout
+        return 120.0 if self.resolved_backend == "openai" else 600.0
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -314,9 +331,9 @@ class LLMConfig:
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"{name} must be 0 or more")
         for name in ("token_budget", "max_output_tokens", "concurrency"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ConfigurationError(f"{name} must be 1 or more")
-        if self.timeout <= 0:
+        if self.timeout is not None and self.timeout <= 0:
             raise ConfigurationError("timeout must be more than 0 seconds")
 
     def check(self) -> None:

@@ -337,3 +337,53 @@ def test_SCRIPTED_answers_always_cut_off_are_salvaged_and_flagged_not_dropped() 
     assert doc.letter is not None and doc.letter.grade == 4  # what the model said, kept
     assert any(i.field.startswith("grade") for i in doc.validation.issues)
     assert doc.last_answer == cut
+
+
+# --- An unnamed local server that wants the other schema shape ---------------------------------
+
+
+def test_SCRIPTED_server_refusing_json_schema_gets_json_object_with_schema_without_retries() -> (
+    None
+):
+    # llama-cpp-python 0.3.16 answers a json_schema response_format like this (HTTP 500)
+    refusal = error(
+        500,
+        "1 validation error: {'loc': ('body', 'response_format', 'type'), "
+        "'msg': \"Input should be 'text' or 'json_object'\"}",
+    )
+    sleeps = Sleeps()
+    with scripted_server([refusal, good()]) as server:
+        engine = engine_for(server.base_url, sleeps, backend=None)
+        doc = run(engine)
+    assert doc.validation.status == "passed", doc.validation.issues
+    first, second = server.bodies()
+    assert first["response_format"]["type"] == "json_schema"
+    assert second["response_format"]["type"] == "json_object"
+    assert "schema" in second["response_format"]
+    assert sleeps.waits == []  # a refused shape is not a transient fault: no backoff
+    assert doc.usage.reasks == 0
+    assert doc.engine.mode is not None and "/json_object_schema/" in doc.engine.mode
+
+
+def test_SCRIPTED_a_named_backend_keeps_its_shape_when_refused() -> None:
+    refusal = error(500, "response_format: Input should be 'text' or 'json_object'")
+    with scripted_server([refusal]) as server:
+        engine = engine_for(server.base_url, backend="vllm", transport_retries=0)
+        doc = run(engine)
+    assert doc.validation.status == "failed"
+    assert len(server.bodies()) == 1
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        pytest.param(None, 4, id="openai-4"),
+        pytest.param("http://127.0.0.1:8765/v1", 1, id="local-server-1"),
+        pytest.param("http://127.0.0.1:11434/v1", 1, id="ollama-1"),
+    ],
+)
+def test_defaults_do_not_queue_or_rush_a_local_server(base_url: str | None, expected: int) -> None:
+    config = LLMConfig(model="m", base_url=base_url, api_key="sk-test-not-a-real-key")
+    assert config.resolved_concurrency == expected
+    # and a local server, slow on a CPU, gets longer to answer
+    assert config.resolved_timeout == (120.0 if expected == 4 else 600.0)

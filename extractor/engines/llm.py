@@ -499,8 +499,18 @@ def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
+        if rejects_response_format(exc):
+            return False  # a server that cannot take the schema shape will not learn to
         return exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500
     return False
+
+
+def rejects_response_format(exc: BaseException | None) -> bool:
+    """The server refused the request's `response_format` (e.g. llama-cpp-python 0.3.16 answers
+    HTTP 500 "Input should be 'text' or 'json_object'" to a json_schema shape)."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 422, 500):
+        return False
+    return "response_format" in f"{exc.body} {exc.message}"
 
 
 def retry_after_seconds(exc: BaseException) -> float | None:
@@ -628,6 +638,12 @@ class LLMEngine:
         self._sleep = sleep or asyncio.sleep
         self.cache = AnswerCache(config.resolved_cache_dir) if config.cache else None
         self.totals = RunTotals()
+        self.shape = config.resolved_shape
+        # A server only guessed to be "some OpenAI-compatible server" may want the other shape:
+        # when it refuses json_schema, try json_object + schema (llama-cpp-python's) once.
+        self._shape_negotiable = (
+            config.response_shape is None and config.resolved_backend == "openai-compatible"
+        )
 
     def info(self) -> EngineInfo:
         """Name, version, model, instructor mode and prompt version/hash."""
@@ -638,7 +654,7 @@ class LLMEngine:
             prompt_version=self.prompt.version,
             prompt_sha256=self.prompt.sha256,
             mode=f"{self.config.resolved_backend}/{self.config.resolved_mode}"
-            f"/{self.config.resolved_shape}/{self.config.answer_format}",
+            f"/{self.shape}/{self.config.answer_format}",
         )
 
     # -- public API ----------------------------------------------------------------------------
@@ -741,23 +757,34 @@ class LLMEngine:
             "max_tokens": cfg.max_output_tokens,
             "temperature": cfg.temperature,
         }
-        response_format = response_format_for(
-            cfg.resolved_shape, schema, self.answer_model.__name__
-        )
-        if response_format is not None:
-            # extra_body is merged into the JSON last, so this replaces the bare
-            # {"type": "json_object"} instructor's JSON mode sets.
-            kwargs["extra_body"] = {"response_format": response_format}
         context = {"text": doc.text, "structure": structure, "validate": self._validate}
 
-        async with openai.AsyncOpenAI(
-            api_key=cfg.resolved_api_key(),
-            base_url=cfg.base_url,
-            timeout=cfg.timeout,
-            max_retries=0,  # retries are ours (below), never the SDK's as well
-        ) as client:
-            create = instructor.patch(create=self._transport(client, meter), mode=self.mode)
-            answer = await self._ask(create, meter, kwargs, context)
+        while True:
+            shape = self.shape
+            response_format = response_format_for(shape, schema, self.answer_model.__name__)
+            if response_format is not None:
+                # extra_body is merged into the JSON last, so this replaces the bare
+                # {"type": "json_object"} instructor's JSON mode sets.
+                kwargs["extra_body"] = {"response_format": response_format}
+            try:
+                async with openai.AsyncOpenAI(
+                    api_key=cfg.resolved_api_key(),
+                    base_url=cfg.base_url,
+                    timeout=cfg.resolved_timeout,
+                    max_retries=0,  # retries are ours (below), never the SDK's as well
+                ) as client:
+                    create = instructor.patch(create=self._transport(client, meter), mode=self.mode)
+                    answer = await self._ask(create, meter, kwargs, context)
+                break
+            except LLMError as exc:
+                if not (
+                    self._shape_negotiable
+                    and shape == "json_schema"
+                    and rejects_response_format(exc.original)
+                ):
+                    raise
+                # (another letter in flight may have switched already: same answer)
+                self.shape = "json_object_schema"
 
         usage = self._usage(meter, started)
         if answer is not None:
