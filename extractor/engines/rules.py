@@ -456,7 +456,6 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
     """Safeguarding inspections the summary reports, with evidence offsets within `summary`."""
     sentences = [(m.start(), m.group(0)) for m in _SENTENCE.finditer(summary) if m.group(0).strip()]
     found: list[tuple[SafeguardingInspection, int, int]] = []
-    starts: list[int] = []
     kinds: list[InspectionKind | None] = []
     last_kind: InspectionKind | None = None
     for _, sentence in sentences:
@@ -496,7 +495,6 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
         body = sentence.strip()
         body = body[:-1] if body.endswith(".") else body
         start = offset + lead
-        starts.append(start)
         found.append(
             (
                 SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=body),
