@@ -45,21 +45,20 @@ SECRET_HEADERS = {
     "x-request-id",
     "request-id",
 }
-# Cassettes keep only the headers replay needs; everything else (keys, cookies, organisation,
-# request ids, SDK version headers that churn) is dropped on both sides.
-_KEEP_HEADERS = {"content-type"}
+# Cassettes keep what shows the exchange was real (the SDK's request headers, the server's
+# `server`, `date` and `content-length`), minus anything that names an account or a session.
 
 
 def _scrub_request(request: Any) -> Any:
     for name in list(request.headers):
-        if name.lower() not in _KEEP_HEADERS:
+        if name.lower() in SECRET_HEADERS:
             del request.headers[name]
     return request
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     response["headers"] = {
-        k: v for k, v in response["headers"].items() if k.lower() in _KEEP_HEADERS
+        k: v for k, v in response["headers"].items() if k.lower() not in SECRET_HEADERS
     }
     return response
 
@@ -241,3 +240,14 @@ def test_no_cassette_holds_a_key_a_cookie_or_an_organisation(path: Path) -> None
         for part in ("request", "response"):
             headers = {h.lower() for h in interaction[part].get("headers", {})}
             assert not headers & SECRET_HEADERS, f"{path.name} {part}: {headers & SECRET_HEADERS}"
+
+
+@pytest.mark.parametrize("path", all_cassettes(), ids=lambda p: p.name)
+def test_cassettes_show_the_real_local_server_and_its_model(path: Path) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for interaction in data["interactions"]:
+        assert interaction["request"]["uri"].startswith("http://127.0.0.1:")
+        headers = {k.lower(): v for k, v in interaction["response"]["headers"].items()}
+        assert headers.get("server") == ["uvicorn"], headers  # llama_cpp.server runs on uvicorn
+        assert "date" in headers
+        assert json.loads(interaction["response"]["body"]["string"])["model"] == RECORDED_MODEL
