@@ -67,6 +67,7 @@ from extractor.schema import (
     Usage,
 )
 from prompts import DEFAULT_PROMPTS, FewShotExample, Prompt, load_prompt
+from validators.counts import stated_judgement, stated_quantity
 
 ENGINE_VERSION = "1.0"
 
@@ -1021,14 +1022,18 @@ def _supported(text: str, field_name: str, value: str | None, letter: Letter) ->
         return letter.grade is not None and _in_text(text, f"{value} ({letter.grade})")
     if field_name.endswith(".topic"):
         return False  # a topic is a reading, not a quote; the text cannot settle it here
+    if field_name == "safeguarding_inspections":
+        # each item's evidence must be the letter's; an empty list is supported by nothing
+        return bool(value) and _quotes_in(text, value)
     return _in_text(text, value)
 
 
 def compare_with_rules(text: str, llm: Letter, rules: Letter) -> list[Disagreement]:
     """Fields where the LLM's letter and the rules engine's differ, with which the text supports.
 
-    Compares the scalars, the number of findings in each list, and each finding's topic. The
-    LLM's values are kept in the record; this only reports.
+    Compares the scalars, the number of findings in each list, each finding's topic and
+    counts, and the safeguarding inspections. The LLM's values are kept in the record; this
+    only reports.
 
     Args:
         text: the normalised letter text.
@@ -1040,11 +1045,12 @@ def compare_with_rules(text: str, llm: Letter, rules: Letter) -> list[Disagreeme
     """
     out: list[Disagreement] = []
 
-    def add(name: str, a: str | None, b: str | None) -> None:
+    def add(
+        name: str, a: str | None, b: str | None, backed: tuple[bool, bool] | None = None
+    ) -> None:
         if a == b:
             return
-        la = _supported(text, name, a, llm)
-        lb = _supported(text, name, b, rules)
+        la, lb = backed or (_supported(text, name, a, llm), _supported(text, name, b, rules))
         support: Literal["llm", "rules", "both", "neither"] = (
             "both" if la and lb else "llm" if la else "rules" if lb else "neither"
         )
@@ -1062,7 +1068,54 @@ def compare_with_rules(text: str, llm: Letter, rules: Letter) -> list[Disagreeme
             other = b_by_text.get(_squash(finding.text))
             if other is not None:
                 add(f"{list_name}[{i}].topic", finding.topic, other.topic)
+                add(
+                    f"{list_name}[{i}].counts",
+                    _counts_text(finding),
+                    _counts_text(other),
+                    (_counts_supported(text, finding), _counts_supported(text, other)),
+                )
+    add(
+        "safeguarding_inspections",
+        _inspections_text(llm.safeguarding_inspections),
+        _inspections_text(rules.safeguarding_inspections),
+    )
     return out
+
+
+def _counts_text(finding: Finding) -> str:
+    """A finding's counts as one comparable line: "8 of 12 good or better; 0 inadequate"."""
+    return "; ".join(
+        f"{c.count}{f' of {c.total}' if c.total is not None else ''}"
+        f"{f' {c.judgement}' if c.judgement else ''} [{_squash(c.evidence)}]"
+        for c in finding.counts
+    )
+
+
+def _inspections_text(items: list[SafeguardingInspection]) -> str:
+    return "; ".join(f"{i.date} {i.kind}: {i.outcome} [{_squash(i.evidence)}]" for i in items)
+
+
+def _counts_supported(text: str, finding: Finding) -> bool:
+    """Each count's evidence is the letter's, and states that count, total and judgement."""
+    for c in finding.counts:
+        if not _in_text(text, c.evidence):
+            return False
+        stated = stated_quantity(c.evidence)
+        if stated is not None:
+            n, total, total_is_count = stated
+            total = n if total_is_count else total
+            if n != c.count or (total is not None and c.total is not None and total != c.total):
+                return False
+        judged = stated_judgement(c.evidence)
+        if c.judgement is not None and judged is not None and judged != c.judgement.lower():
+            return False
+    return bool(finding.counts)
+
+
+def _quotes_in(text: str, value: str) -> bool:
+    """Every bracketed quote of an inspections line occurs in the text."""
+    quotes = re.findall(r"\[([^\]]*)\]", value)
+    return all(_in_text(text, q) for q in quotes)
 
 
 # --- Cache entries --------------------------------------------------------------------------------
