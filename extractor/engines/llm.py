@@ -217,8 +217,31 @@ class CompactAnswer(_Answer):
         return self
 
 
+# Bookkeeping the pipeline fills, never the model: spans, provenance and what the engine left out.
+_NOT_ASKED = frozenset({"provenance", "unfilled", "span"})
+
+
+def _every_field_required(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with the bookkeeping fields removed and every other field required, so a
+    grammar-constrained model cannot answer `{}` (a plain Letter has defaults everywhere)."""
+    for node in [schema, *schema.get("$defs", {}).values()]:
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name in _NOT_ASKED & props.keys():
+                del props[name]
+            node["required"] = list(props)
+    return schema
+
+
 class FullAnswer(Letter):
-    """What one assessment letter says: the whole Letter schema, text copied verbatim."""
+    """What one assessment letter says: the whole Letter schema, text copied verbatim.
+
+    The plain "fill the whole schema" request that the compact answer is measured against.
+    """
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _every_field_required(super().model_json_schema(*args, **kwargs))
 
     @model_validator(mode="after")
     def _agrees_with_letter(self, info: ValidationInfo) -> Self:
