@@ -214,7 +214,9 @@ _RULE = re.compile(r"[-=_][-=_\s]{2,}")
 # The standard closing paragraph, which a page break can leave right under the last bullet.
 _CLOSING_PARAGRAPH = re.compile(r"This children's services assessment is provided\b")
 _SECTION_HEADING = re.compile(
-    r"(?i:strengths|areas for (?:further )?improvement|yours (?:sincerely|faithfully))"
+    r"(?i:(?:major |key )?strengths"
+    r"|(?:important weaknesses and )?areas for (?:further )?(?:improvement|development)"
+    r"|yours (?:sincerely|faithfully))"
     r"|Dear [A-Z].*"
     r"|[A-Z][^.]{0,80}children's services assessment(?: \d{4})?"
     r"|\d{1,2} (?:January|February|March|April|May|June|July|August|September|October"

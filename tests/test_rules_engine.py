@@ -226,3 +226,14 @@ def test_an_inspection_mentioned_twice_is_listed_once_with_the_outcome_that_foll
     )
     found = [(i.date, i.outcome) for i, _, _ in find_inspections(summary)]
     assert found == [("2010-08", "priority action")]
+
+
+def test_older_heading_wordings_are_read_like_the_2011_ones() -> None:
+    text = letter_text("worcestershire-2011")
+    text = text.replace("\nStrengths\n", "\nMajor strengths\n")
+    text = text.replace(
+        "\nAreas for further improvement\n", "\nImportant weaknesses and areas for development\n"
+    )
+    letter = rules_letter(text)
+    assert (len(letter.strengths), len(letter.areas_for_improvement)) == (6, 3)
+    assert letter.summary == gold("worcestershire-2011").summary

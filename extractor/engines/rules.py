@@ -60,11 +60,14 @@ SUMMARY_VERB = re.compile(
 )
 # "------------<TAB>-------" under the verdict line
 RULE_LINE = re.compile(r"^[\s\-_=]+$")
-# "Strengths"
-STRENGTHS_HEAD = re.compile(r"^[ \t]*strengths[ \t]*:?[ \t]*$", re.M | re.I)
-# "Areas for further improvement"
+# "Strengths" (older letters: "Major strengths", "Key strengths")
+STRENGTHS_HEAD = re.compile(r"^[ \t]*(?:(?:major|key)\s+)?strengths[ \t]*:?[ \t]*$", re.M | re.I)
+# "Areas for further improvement" (older letters: "Important weaknesses and areas for
+# development")
 AREAS_HEAD = re.compile(
-    r"^[ \t]*areas\s+for\s+(?:further\s+)?improvement[ \t]*:?[ \t]*$", re.M | re.I
+    r"^[ \t]*(?:important\s+weaknesses\s+and\s+)?areas\s+for\s+(?:further\s+)?"
+    r"(?:improvement|development)[ \t]*:?[ \t]*$",
+    re.M | re.I,
 )
 # "- The very large majority of ..."
 BULLET = re.compile(r"^[ \t]*-[ \t]+(?P<text>\S.*?)[ \t]*$", re.M)
