@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from extractor.errors import InputError
 from extractor.schema import SourceFormat, Span
-from extractor.textutil import MONTHS
+from extractor.textutil import AREAS_WORDING, MONTHS, STRENGTHS_WORDING
 
 if TYPE_CHECKING:
     from pypdf import PageObject
@@ -214,9 +214,7 @@ _RULE = re.compile(r"[-=_][-=_\s]{2,}")
 # The standard closing paragraph, which a page break can leave right under the last bullet.
 _CLOSING_PARAGRAPH = re.compile(r"This children's services assessment is provided\b")
 _SECTION_HEADING = re.compile(
-    r"(?i:(?:major |key )?strengths"
-    r"|(?:important weaknesses and )?areas for (?:further )?(?:improvement|development)"
-    r"|yours (?:sincerely|faithfully))"
+    rf"(?i:{STRENGTHS_WORDING}|{AREAS_WORDING}|yours (?:sincerely|faithfully))"
     r"|Dear [A-Z].*"
     r"|[A-Z][^.]{0,80}children's services assessment(?: \d{4})?"
     r"|\d{1,2} (?:January|February|March|April|May|June|July|August|September|October"

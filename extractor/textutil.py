@@ -40,6 +40,15 @@ def parse_number(token: str) -> int:
     raise ValueError(f"not a number: {token!r}")
 
 
+# The headings of the two bullet lists, in the 2011 wording and the older one (use with re.I):
+# "Strengths" / "Major strengths"; "Areas for further improvement" / "Important weaknesses and
+# areas for development".
+STRENGTHS_WORDING = r"(?:(?:major|key)\s+)?strengths"
+AREAS_WORDING = (
+    r"(?:important\s+weaknesses\s+and\s+)?areas\s+for\s+(?:further\s+)?"
+    r"(?:improvement|development)"
+)
+
 # The inspection judgements a count can carry, longest first ("good or better" before "good").
 JUDGEMENT = (
     r"(?:good\s+or\s+better|good\s+or\s+outstanding|outstanding|good|satisfactory|adequate"

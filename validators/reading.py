@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from extractor.schema import GRADE_LABELS
+from extractor.textutil import AREAS_WORDING, STRENGTHS_WORDING
 from validators.text import MONTHS, squash
 
 _ADVERB_GRADE: dict[str, int] = {"poorly": 1, "adequately": 2, "well": 3, "excellently": 4}
@@ -56,12 +57,8 @@ DATE_LINE = re.compile(
 # Headings that open the two bullet lists, possibly with markdown leftovers:
 #   "Strengths", "## **Strengths**", "Areas for further improvement"
 # and the older wordings "Major strengths", "Important weaknesses and areas for development".
-STRENGTHS_HEADING = re.compile(r"^[#*\s]*(?:(?:Major|Key)\s+)?Strengths[#*\s]*$", re.IGNORECASE)
-AREAS_HEADING = re.compile(
-    r"^[#*\s]*(?:Important\s+weaknesses\s+and\s+)?Areas\s+for\s+(?:further\s+)?"
-    r"(?:improvement|development)[#*\s]*$",
-    re.IGNORECASE,
-)
+STRENGTHS_HEADING = re.compile(rf"^[#*\s]*{STRENGTHS_WORDING}[#*\s]*$", re.IGNORECASE)
+AREAS_HEADING = re.compile(rf"^[#*\s]*{AREAS_WORDING}[#*\s]*$", re.IGNORECASE)
 
 # A bullet line: "- The very large majority ..." (also "•" or "*" when the loader left them).
 BULLET_LINE = re.compile(r"^\s*[-\u2022*\u2013]\s+(?P<text>\S.*)$")

@@ -27,7 +27,15 @@ from extractor.schema import (
     Span,
     Topic,
 )
-from extractor.textutil import JUDGEMENT, MONTHS, NUMBER, PREDICATE, parse_number
+from extractor.textutil import (
+    AREAS_WORDING,
+    JUDGEMENT,
+    MONTHS,
+    NUMBER,
+    PREDICATE,
+    STRENGTHS_WORDING,
+    parse_number,
+)
 
 from .base import EngineResult
 
@@ -61,14 +69,10 @@ SUMMARY_VERB = re.compile(
 # "------------<TAB>-------" under the verdict line
 RULE_LINE = re.compile(r"^[\s\-_=]+$")
 # "Strengths" (older letters: "Major strengths", "Key strengths")
-STRENGTHS_HEAD = re.compile(r"^[ \t]*(?:(?:major|key)\s+)?strengths[ \t]*:?[ \t]*$", re.M | re.I)
+STRENGTHS_HEAD = re.compile(rf"^[ \t]*{STRENGTHS_WORDING}[ \t]*:?[ \t]*$", re.M | re.I)
 # "Areas for further improvement" (older letters: "Important weaknesses and areas for
 # development")
-AREAS_HEAD = re.compile(
-    r"^[ \t]*(?:important\s+weaknesses\s+and\s+)?areas\s+for\s+(?:further\s+)?"
-    r"(?:improvement|development)[ \t]*:?[ \t]*$",
-    re.M | re.I,
-)
+AREAS_HEAD = re.compile(rf"^[ \t]*{AREAS_WORDING}[ \t]*:?[ \t]*$", re.M | re.I)
 # "- The very large majority of ..."
 BULLET = re.compile(r"^[ \t]*-[ \t]+(?P<text>\S.*?)[ \t]*$", re.M)
 # "This children's services assessment is provided in accordance with section 138 ..."
