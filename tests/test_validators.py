@@ -487,11 +487,11 @@ def test_status_for_flags_only_errors() -> None:
     assert status_for([warn, err]) == "flagged"
 
 
-def test_list_whose_heading_is_missing_is_a_warning_not_an_error() -> None:
+def test_list_whose_heading_is_missing_cannot_pass() -> None:
+    # Without the heading nothing proves the list complete, so the record is not `passed`.
     text = letter_text("worcestershire").replace("\nStrengths\n", "\n")
     issues = validate(text, gold("worcestershire"))
-    assert issue_at(issues, "findings.no_bullets", "strengths").severity == "warning"
-    assert errors(issues) == []
+    assert [(i.code, i.field) for i in errors(issues)] == [("findings.no_heading", "strengths")]
 
 
 def test_older_heading_wordings_are_read() -> None:

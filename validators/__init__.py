@@ -34,7 +34,13 @@ count.judgement_mismatch                error     judgement is not the one the p
 findings.count_mismatch                 error     number of findings != number of bullets under the
                                                   heading (field "strengths" or
                                                   "areas_for_improvement")
-findings.no_bullets                     warning   the text has no bullets under that heading
+findings.no_bullets                     warning   the heading has nothing under it, yet the list has
+                                                  findings
+findings.missing                        error     the heading has text under it, the list is empty
+findings.unaccounted_text               error     words under the heading that no finding's text
+                                                  covers (a bullet, or part of one, left out)
+findings.no_heading                     error     the letter has no such heading, so the list cannot
+                                                  be confirmed complete
 finding.text_empty                      error     a finding's text is blank
 finding.not_in_text                     error     a finding's text is not in the letter
 finding.wrong_list                      error     a finding's text is a bullet of the other heading
@@ -91,6 +97,7 @@ from validators.findings import (
     check_finding_lists,
     check_finding_order,
     check_finding_texts,
+    check_findings_accounted,
 )
 from validators.grade import (
     check_grade_label,
@@ -118,6 +125,7 @@ from validators.reading import (
     read_bullets,
     read_heading,
     read_letter_date,
+    read_list_sections,
     read_performance,
     read_summary,
     read_verdict,
@@ -137,6 +145,7 @@ CHECKS: list[Check] = [
     check_signatory,
     check_summary,
     check_finding_lists,
+    check_findings_accounted,
     check_finding_texts,
     check_finding_order,
     check_finding_duplicates,
@@ -162,6 +171,7 @@ __all__ = [
     "read_bullets",
     "read_heading",
     "read_letter_date",
+    "read_list_sections",
     "read_performance",
     "read_summary",
     "read_verdict",

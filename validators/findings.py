@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from extractor.schema import Finding, Issue, Letter
 from validators.issues import error, warning
-from validators.reading import BULLET_LISTS, read_bullets
+from validators.reading import (
+    BULLET_LISTS,
+    read_bullets,
+    read_list_sections,
+)
 from validators.text import contains, short, squash
 
 _HEADINGS = {"strengths": "Strengths", "areas_for_improvement": "Areas for further improvement"}
@@ -27,16 +33,18 @@ def _part_of(text: str, bullets: list[str]) -> int | None:
 
 
 def check_finding_lists(text: str, letter: Letter) -> list[Issue]:
-    """Each list has one finding per bullet under its heading (findings.count_mismatch); a list
-    whose heading or bullets the text lacks is a warning (findings.no_bullets)."""
+    """Each list has one finding per bullet under its heading (findings.count_mismatch); findings
+    under a heading with nothing under it are a warning (findings.no_bullets). A missing heading
+    is check_findings_accounted's error."""
     bullets = read_bullets(text)
+    sections = read_list_sections(text)
     issues: list[Issue] = []
     for list_name in BULLET_LISTS:
         findings = _findings(letter, list_name)
         expected = bullets[list_name]
         heading = _HEADINGS[list_name]
         if not expected:
-            if findings:
+            if findings and sections[list_name] is not None:
                 issues.append(
                     warning(
                         "findings.no_bullets",
@@ -190,4 +198,95 @@ def check_finding_duplicates(text: str, letter: Letter) -> list[Issue]:
                 )
             else:
                 seen[key] = path
+    return issues
+
+
+# A word of the letter, for accounting: "fostering", "12", "A" (glyphs and punctuation are not).
+_WORD = re.compile(r"[^\W_]+")
+# Uncovered runs shorter than this many words that hold no letter at all (a stray page number
+# "3" or "2 of 4" left between bullets) say nothing and are not reported.
+_ALPHA = re.compile(r"[^\W\d_]")
+
+
+def _words(s: str) -> list[re.Match[str]]:
+    return list(_WORD.finditer(squash(s)))
+
+
+def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
+    """The runs of `section`'s words that no finding's text covers, in order."""
+    words = _words(section)
+    keys = [w[0].lower() for w in words]
+    covered = [False] * len(words)
+    for finding in findings:
+        needle = [w[0].lower() for w in _words(finding.text)]
+        n = len(needle)
+        if not n:
+            continue
+        # the first occurrence not yet covered, so a finding given twice covers one bullet once
+        for i in range(len(keys) - n + 1):
+            if keys[i : i + n] == needle and not all(covered[i : i + n]):
+                covered[i : i + n] = [True] * n
+                break
+    runs: list[list[str]] = []
+    for word, done in zip(words, covered, strict=True):
+        if done:
+            if runs and runs[-1]:
+                runs.append([])
+            continue
+        if not runs:
+            runs.append([])
+        runs[-1].append(word[0])
+    return [" ".join(r) for r in runs if r and any(_ALPHA.search(w) for w in r)]
+
+
+def check_findings_accounted(text: str, letter: Letter) -> list[Issue]:
+    """Everything written under each list's heading is accounted for by that list's findings:
+    an inventory of the text, so a record that leaves bullets out is flagged however the
+    conversion marked them (glyphs, numbers, indentation only, nothing at all).
+
+    Codes: findings.missing (the heading has text under it and the list is empty);
+    findings.unaccounted_text (words under the heading that no finding's text covers);
+    findings.no_heading (the letter has no such heading, so the list cannot be confirmed
+    complete).
+    """
+    issues: list[Issue] = []
+    for list_name, section in read_list_sections(text).items():
+        heading = _HEADINGS[list_name]
+        findings = _findings(letter, list_name)
+        if section is None:
+            issues.append(
+                error(
+                    "findings.no_heading",
+                    list_name,
+                    f"the letter has no '{heading}' heading, so {list_name} "
+                    f"({len(findings)} findings) cannot be confirmed complete",
+                    found=len(findings),
+                )
+            )
+            continue
+        runs = _uncovered_runs(text[section[0] : section[1]], findings)
+        if not runs:
+            continue
+        if not findings:
+            issues.append(
+                error(
+                    "findings.missing",
+                    list_name,
+                    f"{list_name} is empty but the letter has text under '{heading}': "
+                    f"'{short(runs[0], 80)}'; give one finding per bullet",
+                    expected="one finding per bullet",
+                    found=0,
+                )
+            )
+            continue
+        for run in runs:
+            issues.append(
+                error(
+                    "findings.unaccounted_text",
+                    list_name,
+                    f"the letter says '{short(run, 80)}' under '{heading}' and no finding of "
+                    f"{list_name} contains it: a bullet (or part of one) is left out",
+                    found=run,
+                )
+            )
     return issues

@@ -54,14 +54,23 @@ DATE_LINE = re.compile(
     re.MULTILINE,
 )
 
-# Headings that open the two bullet lists, possibly with markdown leftovers:
-#   "Strengths", "## **Strengths**", "Areas for further improvement"
+# Headings that open the two bullet lists, possibly with markdown leftovers or a colon:
+#   "Strengths", "## **Strengths**", "Areas for further improvement:"
 # and the older wordings "Major strengths", "Important weaknesses and areas for development".
-STRENGTHS_HEADING = re.compile(rf"^[#*\s]*{STRENGTHS_WORDING}[#*\s]*$", re.IGNORECASE)
-AREAS_HEADING = re.compile(rf"^[#*\s]*{AREAS_WORDING}[#*\s]*$", re.IGNORECASE)
+STRENGTHS_HEADING = re.compile(rf"^[#*\s]*{STRENGTHS_WORDING}[#*\s]*:?[#*\s]*$", re.IGNORECASE)
+AREAS_HEADING = re.compile(rf"^[#*\s]*{AREAS_WORDING}[#*\s]*:?[#*\s]*$", re.IGNORECASE)
 
-# A bullet line: "- The very large majority ..." (also "•" or "*" when the loader left them).
-BULLET_LINE = re.compile(r"^\s*[-\u2022*\u2013]\s+(?P<text>\S.*)$")
+# Every glyph a conversion leaves at the start of a bullet: the loader's "-", Word's Symbol-font
+# bullet as the private-use U+F0B7 (pypdf), "•", "▪", "●", "◦", "*", an en dash, ...
+_GLYPHS = "\\-\u2022\u25aa\u25cf\u25e6\u2023\u2219\u00b7\u25a0\u25a1\u27a2\u27a4\u2713\uf0b7*\u2013"
+
+# A bullet line: "- The very large majority ...", "\uf0b7 The very ...", "• ...", and numbered or
+# lettered items "1. ...", "2) ...", "(a) ...".
+BULLET_LINE = re.compile(rf"^\s*(?:[{_GLYPHS}]|\(?(?:\d{{1,2}}|[a-z])[.)])\s+(?P<text>\S.*)$")
+
+# A glyph alone on its line, the bullet's text on the next non-blank line (pdftotext's default
+# output of a Word bullet: "\u2022" or "\uf0b7", then a blank line, then the text).
+GLYPH_ONLY_LINE = re.compile(rf"^\s*[{_GLYPHS}]\s*$")
 
 # The closing paragraph after the last bullet: "This children's services assessment is provided
 # in accordance with section 138 ...". A loader that loses the blank line before it (a page break
@@ -71,11 +80,20 @@ CLOSING_PARAGRAPH = re.compile(
     re.IGNORECASE,
 )
 
+# Where the last list ends at the latest: the closing paragraph, or the sign-off "Yours sincerely".
+LISTS_END = re.compile(
+    r"This\s+children['\u2018\u2019]s\s+services\s+assessment\s+is\s+provided\b"
+    r"|^[^\S\n]*Yours\s+(?:sincerely|faithfully)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
 # A rule under the verdict line: "--------------------------------\t-------------------".
 RULE_LINE = re.compile(r"^[\s\-_=\u2013\u2014]*$")
 
 #: Keys of `read_bullets`, named after the Letter fields they fill.
 BULLET_LISTS = ("strengths", "areas_for_improvement")
+
+_LINE = re.compile(r"[^\n]+")
 
 
 def read_verdict(text: str) -> tuple[int, str] | None:
@@ -123,43 +141,81 @@ def read_letter_date(text: str) -> dt.date | None:
     return None
 
 
+def read_list_sections(text: str) -> dict[str, tuple[int, int] | None]:
+    """Where each bullet list's body stands in `text`: (start, end) from just after its heading
+    to the next list heading, the closing paragraph, "Yours sincerely" or the end of the text;
+    None for a list whose heading the text lacks. Keys are BULLET_LISTS."""
+    heads: dict[str, re.Match[str] | None] = {}
+    for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
+        heads[key] = next((m for m in _LINE.finditer(text) if heading.match(m[0])), None)
+    sections: dict[str, tuple[int, int] | None] = {}
+    for key, head in heads.items():
+        if head is None:
+            sections[key] = None
+            continue
+        start = head.end()
+        ends = [len(text)]
+        ends += [h.start() for h in heads.values() if h is not None and h.start() > start]
+        closing = LISTS_END.search(text, start)
+        if closing is not None:
+            ends.append(closing.start())
+        sections[key] = (start, min(ends))
+    return sections
+
+
 def read_bullets(text: str) -> dict[str, list[str]]:
     """Bullets under 'Strengths' and under 'Areas for further improvement'.
 
-    Returns {"strengths": [...], "areas_for_improvement": [...]}: each bullet's text without the
-    leading "- ", whitespace runs made single spaces. Blank lines between bullets (page breaks)
-    do not end a list; a non-bullet line after a blank line (the next heading, or "This children's
-    services assessment is provided ...") does. A non-bullet line directly under a bullet is read
-    as its hard-wrapped continuation; the standard closing paragraph never is. A list whose
-    heading is missing is empty.
+    Returns {"strengths": [...], "areas_for_improvement": [...]}: each bullet's text without its
+    glyph, whitespace runs made single spaces. A bullet is found by any cue a conversion leaves:
+    a glyph or number before the text, a glyph alone on its line with the text on the next
+    non-blank line, or, when the list has no glyph at all, each blank-line-separated paragraph.
+    A line directly under a bullet is its hard-wrapped continuation; a paragraph that none of
+    these cues marks (page furniture, text after the list) is not a bullet: `read_list_sections`
+    and `check_findings_accounted` see it. A list whose heading is missing is empty.
     """
-    lines = text.splitlines()
     result: dict[str, list[str]] = {key: [] for key in BULLET_LISTS}
-    for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
-        start = next((i for i, line in enumerate(lines) if heading.match(line)), None)
-        if start is not None:
-            result[key] = _bullets_after(lines, start + 1)
+    for key, section in read_list_sections(text).items():
+        if section is not None:
+            lines = text[section[0] : section[1]].splitlines()
+            result[key] = [squash(CLOSING_PARAGRAPH.sub("", b)) for b in _bullets_in(lines)]
     return result
 
 
-def _bullets_after(lines: list[str], i: int) -> list[str]:
+def _bullets_in(lines: list[str]) -> list[str]:
+    if not any(BULLET_LINE.match(line) or GLYPH_ONLY_LINE.match(line) for line in lines):
+        return _paragraphs(lines)
     bullets: list[str] = []
     previous_blank = True
-    for line in lines[i:]:
+    glyph_waiting = False
+    for line in lines:
         if not line.strip():
             previous_blank = True
             continue
-        if STRENGTHS_HEADING.match(line) or AREAS_HEADING.match(line):
-            break
         m = BULLET_LINE.match(line)
-        if m:
+        if GLYPH_ONLY_LINE.match(line):
+            glyph_waiting = True
+        elif m:
             bullets.append(m["text"])
+            glyph_waiting = False
+        elif glyph_waiting:
+            bullets.append(line)
+            glyph_waiting = False
         elif bullets and not previous_blank:
             bullets[-1] += " " + line
-        else:
-            break
         previous_blank = False
-    return [squash(CLOSING_PARAGRAPH.sub("", b)) for b in bullets]
+    return bullets
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Blank-line-separated paragraphs, each joined into one line."""
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            paragraphs[-1].append(line.strip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [" ".join(p) for p in paragraphs if p]
 
 
 def read_summary(text: str) -> str | None:
