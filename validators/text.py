@@ -10,6 +10,7 @@ for the same reason (the loader straightens them, an LLM may not).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from extractor.textutil import MONTHS
@@ -51,15 +52,71 @@ def needle_pattern(needle: str, ignore_case: bool = False) -> re.Pattern[str]:
     return re.compile(r"\s+".join(parts), re.IGNORECASE if ignore_case else 0)
 
 
+class _Squashed:
+    """A haystack folded and squashed once (`squash` without the strip), with `at[i]` the index
+    in the haystack of squashed[i], so a plain `str.find` replaces a regex per needle.
+
+    A whitespace run maps to its first character; `end[i]` is one past the haystack index of
+    the last character squashed[i] stands for, so a match's end covers its whole last run.
+    """
+
+    def __init__(self, haystack: str) -> None:
+        folded = haystack.translate(_FOLD)
+        pieces: list[str] = []
+        at: list[int] = []
+        end: list[int] = []
+        pos = 0
+        for m in _WHITESPACE.finditer(folded):
+            pieces.append(folded[pos : m.start()])
+            at.extend(range(pos, m.start()))
+            end.extend(range(pos + 1, m.start() + 1))
+            pieces.append(" ")
+            at.append(m.start())
+            end.append(m.end())
+            pos = m.end()
+        pieces.append(folded[pos:])
+        at.extend(range(pos, len(folded)))
+        end.extend(range(pos + 1, len(folded) + 1))
+        self.text = "".join(pieces)
+        self.at = at
+        self.end = end
+        lowered = self.text.lower()
+        # str.lower() can change the length of a few characters ("İ"); then fall back to regex
+        self.lower = lowered if len(lowered) == len(self.text) else None
+
+
+@lru_cache(maxsize=64)
+def _squashed(haystack: str) -> _Squashed:
+    return _Squashed(haystack)
+
+
 def find_span(
     haystack: str, needle: str, start: int = 0, *, ignore_case: bool = False
 ) -> tuple[int, int] | None:
     """Return (start, end) of the first whitespace-insensitive occurrence of `needle` in
     `haystack` at or after `start`, or None. An empty needle is never found."""
-    if not needle.strip():
+    key = squash(needle)
+    if not key:
         return None
-    m = needle_pattern(needle, ignore_case).search(haystack, start)
-    return (m.start(), m.end()) if m else None
+    hay = _squashed(haystack)
+    text = hay.text
+    if ignore_case:
+        if hay.lower is None or len(key.lower()) != len(key):
+            m = needle_pattern(needle, ignore_case).search(haystack, start)
+            return (m.start(), m.end()) if m else None
+        text, key = hay.lower, key.lower()
+    # the squashed index of the first character at or after `start`
+    i = bisect_left(hay.at, start)
+    while True:
+        k = text.find(key, i)
+        if k < 0:
+            return None
+        first, last = hay.at[k], hay.end[k + len(key) - 1]
+        # a match may not begin or end inside a whitespace run it only partly covers: the
+        # needle has no whitespace at its edges, so this holds; and its start is >= `start`
+        if first >= start:
+            return first, last
+        i = k + 1
 
 
 def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
