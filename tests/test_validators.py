@@ -512,3 +512,22 @@ def test_closing_paragraph_glued_to_the_last_bullet_is_not_part_of_it() -> None:
         "is provided in accordance with section 138 of the Education and Inspections Act 2006.\n"
     )
     assert read_bullets(text)["areas_for_improvement"] == ["Last bullet."]
+
+
+def test_find_span_agrees_with_the_whitespace_and_quote_insensitive_pattern() -> None:
+    # find_span searches a squashed copy of the haystack; the compiled pattern is its definition.
+    import random
+
+    from validators.text import find_span, needle_pattern
+
+    rnd = random.Random(2011)
+    alphabet = "ab c\n\t\u2019'-\u2013\u201c\"A  "
+    for _ in range(20_000):
+        hay = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
+        i = rnd.randint(0, len(hay))
+        needle = hay[i : rnd.randint(i, len(hay))] if rnd.random() < 0.5 else rnd.choice("ab'-")
+        start = rnd.randint(0, len(hay)) if rnd.random() < 0.3 else 0
+        ignore_case = rnd.random() < 0.3
+        m = needle_pattern(needle, ignore_case).search(hay, start) if needle.strip() else None
+        want = (m.start(), m.end()) if m else None
+        assert find_span(hay, needle, start, ignore_case=ignore_case) == want, (hay, needle, start)

@@ -10,7 +10,7 @@ for the same reason (the loader straightens them, an LLM may not).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from extractor.textutil import MONTHS
@@ -53,36 +53,44 @@ def needle_pattern(needle: str, ignore_case: bool = False) -> re.Pattern[str]:
 
 
 class _Squashed:
-    """A haystack folded and squashed once (`squash` without the strip), with `at[i]` the index
-    in the haystack of squashed[i], so a plain `str.find` replaces a regex per needle.
+    """A haystack folded and squashed once (`squash` without the strip), so a plain `str.find`
+    replaces a regex per needle; `at` and `end` map a squashed index back to the haystack.
 
-    A whitespace run maps to its first character; `end[i]` is one past the haystack index of
-    the last character squashed[i] stands for, so a match's end covers its whole last run.
+    Only the whitespace runs are stored: run j became the one space at squashed index sq[j]
+    and stood for haystack[first[j]:last[j]].
     """
 
     def __init__(self, haystack: str) -> None:
         folded = haystack.translate(_FOLD)
-        pieces: list[str] = []
-        at: list[int] = []
-        end: list[int] = []
-        pos = 0
+        self.sq: list[int] = []
+        self.first: list[int] = []
+        self.last: list[int] = []
+        self.shift: list[int] = []  # haystack index minus squashed index after run j
+        removed = 0
         for m in _WHITESPACE.finditer(folded):
-            pieces.append(folded[pos : m.start()])
-            at.extend(range(pos, m.start()))
-            end.extend(range(pos + 1, m.start() + 1))
-            pieces.append(" ")
-            at.append(m.start())
-            end.append(m.end())
-            pos = m.end()
-        pieces.append(folded[pos:])
-        at.extend(range(pos, len(folded)))
-        end.extend(range(pos + 1, len(folded) + 1))
-        self.text = "".join(pieces)
-        self.at = at
-        self.end = end
+            self.sq.append(m.start() - removed)
+            self.first.append(m.start())
+            self.last.append(m.end())
+            removed += m.end() - m.start() - 1
+            self.shift.append(removed)
+        self.text = _WHITESPACE.sub(" ", folded)
         lowered = self.text.lower()
         # str.lower() can change the length of a few characters ("İ"); then fall back to regex
         self.lower = lowered if len(lowered) == len(self.text) else None
+
+    def at(self, k: int) -> int:
+        """Haystack index of squashed[k] (a whitespace run's first character)."""
+        j = bisect_right(self.sq, k) - 1
+        if j >= 0 and self.sq[j] == k:
+            return self.first[j]
+        return k + (self.shift[j] if j >= 0 else 0)
+
+    def end(self, k: int) -> int:
+        """One past the haystack index of the last character squashed[k] stands for."""
+        j = bisect_right(self.sq, k) - 1
+        if j >= 0 and self.sq[j] == k:
+            return self.last[j]
+        return self.at(k) + 1
 
 
 @lru_cache(maxsize=64)
@@ -106,12 +114,12 @@ def find_span(
             return (m.start(), m.end()) if m else None
         text, key = hay.lower, key.lower()
     # the squashed index of the first character at or after `start`
-    i = bisect_left(hay.at, start)
+    i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
     while True:
         k = text.find(key, i)
         if k < 0:
             return None
-        first, last = hay.at[k], hay.end[k + len(key) - 1]
+        first, last = hay.at(k), hay.end(k + len(key) - 1)
         # a match may not begin or end inside a whitespace run it only partly covers: the
         # needle has no whitespace at its edges, so this holds; and its start is >= `start`
         if first >= start:
