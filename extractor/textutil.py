@@ -63,3 +63,21 @@ PREDICATE = re.compile(
     rf"(?P<judgement>{JUDGEMENT})\b",
     re.I,
 )
+
+# --- The letter's fixed wording ------------------------------------------------------------------
+# Loader, engine and validators take their words from here; each keeps its own reader (a shared
+# reader's bug would make every check pass), not its own word list. Use with re.I.
+
+#: An apostrophe as converted text spells it (the loader straightens curly ones; raw text may not).
+APOSTROPHE = "['\u2018\u2019]"
+#: "children's services assessment": the heading, the verdict line and the closing paragraph.
+SERVICES_ASSESSMENT = rf"children{APOSTROPHE}s\s+services\s+assessment"
+#: The grade each adverb of the scale stands for: "Performs poorly" is 1 ... "excellently" 4.
+GRADE_BY_ADVERB: dict[str, int] = {"poorly": 1, "adequately": 2, "well": 3, "excellently": 4}
+ADVERB = "(?:" + "|".join(GRADE_BY_ADVERB) + ")"
+#: A row of the four-point scale table: "4<TAB>Performs excellently<TAB>An organisation that ..."
+SCALE_ROW_WORDING = rf"[1-4]\s+Performs\s+{ADVERB}"
+#: The closing paragraph: "This children's services assessment is provided in accordance with ..."
+CLOSING_WORDING = rf"This\s+{SERVICES_ASSESSMENT}\s+is\s+provided\b"
+#: The sign-off: "Yours sincerely"
+SIGN_OFF_WORDING = r"Yours\s+(?:sincerely|faithfully)"

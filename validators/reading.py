@@ -11,10 +11,17 @@ import datetime as dt
 import re
 
 from extractor.schema import GRADE_LABELS
-from extractor.textutil import AREAS_WORDING, STRENGTHS_WORDING
+from extractor.textutil import (
+    ADVERB,
+    APOSTROPHE,
+    AREAS_WORDING,
+    CLOSING_WORDING,
+    GRADE_BY_ADVERB,
+    SERVICES_ASSESSMENT,
+    SIGN_OFF_WORDING,
+    STRENGTHS_WORDING,
+)
 from validators.text import MONTHS, squash
-
-_ADVERB_GRADE: dict[str, int] = {"poorly": 1, "adequately": 2, "well": 3, "excellently": 4}
 
 # The verdict line, the only place the authority's own grade is stated:
 #   "Children's services assessment\tPerforms poorly (1)"
@@ -23,8 +30,7 @@ _ADVERB_GRADE: dict[str, int] = {"poorly": 1, "adequately": 2, "well": 3, "excel
 # ("an assessment of 'performs poorly' does not mean ...") never have. The digit is optional so
 # a letter that drops it still yields the label's grade.
 VERDICT_LINE = re.compile(
-    r"children['\u2018\u2019]s\s+services\s+assessment[^\S\n]*\n?[^\S\n]*"
-    r"performs\s+(?P<adverb>poorly|adequately|well|excellently)"
+    rf"{SERVICES_ASSESSMENT}[^\S\n]*\n?[^\S\n]*performs\s+(?P<adverb>{ADVERB})"
     r"(?:[^\S\n]*\([^\S\n]*(?P<digit>[1-4])[^\S\n]*\))?",
     re.IGNORECASE,
 )
@@ -34,7 +40,7 @@ VERDICT_LINE = re.compile(
 # ("Annual children's services assessment" has no year; the closing "This children's services
 # assessment is provided ..." is not followed by a year.)
 HEADING_LINE = re.compile(
-    r"^[^\S\n]*(?P<authority>\S[^\n]*?)[^\S\n]+children['\u2018\u2019]s[^\S\n]+services"
+    rf"^[^\S\n]*(?P<authority>\S[^\n]*?)[^\S\n]+children{APOSTROPHE}s[^\S\n]+services"
     r"[^\S\n]+assessment[^\S\n]+(?P<year>(?:19|20)\d\d)[^\S\n]*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -43,8 +49,8 @@ HEADING_LINE = re.compile(
 # poorly because of inadequacies in safeguarding." Bounded to one line and 200 characters so it
 # cannot run on into another sentence's "performs well".
 PERFORMANCE_SENTENCE = re.compile(
-    r"Children['\u2018\u2019]s\s+services\s+in\s+(?P<authority>[^\n]{1,200}?)\s+"
-    r"performs?\s+(?P<adverb>poorly|adequately|well|excellently)\b",
+    rf"Children{APOSTROPHE}s\s+services\s+in\s+(?P<authority>[^\n]{{1,200}}?)\s+"
+    rf"performs?\s+(?P<adverb>{ADVERB})\b",
 )
 
 # A date line of its own, as letters are dated: "8 November 2011".
@@ -75,16 +81,11 @@ GLYPH_ONLY_LINE = re.compile(rf"^\s*[{_GLYPHS}]\s*$")
 # The closing paragraph after the last bullet: "This children's services assessment is provided
 # in accordance with section 138 ...". A loader that loses the blank line before it (a page break
 # in a PDF) glues it to the last bullet, so a bullet is cut where it starts.
-CLOSING_PARAGRAPH = re.compile(
-    r"\s*This\s+children['\u2018\u2019]s\s+services\s+assessment\s+is\s+provided\b.*$",
-    re.IGNORECASE,
-)
+CLOSING_PARAGRAPH = re.compile(rf"\s*{CLOSING_WORDING}.*$", re.IGNORECASE)
 
 # Where the last list ends at the latest: the closing paragraph, or the sign-off "Yours sincerely".
 LISTS_END = re.compile(
-    r"This\s+children['\u2018\u2019]s\s+services\s+assessment\s+is\s+provided\b"
-    r"|^[^\S\n]*Yours\s+(?:sincerely|faithfully)\b",
-    re.IGNORECASE | re.MULTILINE,
+    rf"{CLOSING_WORDING}|^[^\S\n]*{SIGN_OFF_WORDING}\b", re.IGNORECASE | re.MULTILINE
 )
 
 # A rule under the verdict line: "--------------------------------\t-------------------".
@@ -106,7 +107,7 @@ def read_verdict(text: str) -> tuple[int, str] | None:
     m = VERDICT_LINE.search(text)
     if m is None:
         return None
-    from_label = _ADVERB_GRADE[m["adverb"].lower()]
+    from_label = GRADE_BY_ADVERB[m["adverb"].lower()]
     label = GRADE_LABELS[from_label]
     grade = int(m["digit"]) if m["digit"] else from_label
     return grade, label
@@ -128,7 +129,7 @@ def read_performance(text: str) -> tuple[int, str] | None:
     m = PERFORMANCE_SENTENCE.search(text)
     if m is None:
         return None
-    return _ADVERB_GRADE[m["adverb"].lower()], squash(m[0])
+    return GRADE_BY_ADVERB[m["adverb"].lower()], squash(m[0])
 
 
 def read_letter_date(text: str) -> dt.date | None:
