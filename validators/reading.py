@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from extractor.schema import GRADE_LABELS
 from extractor.textutil import (
@@ -146,6 +147,12 @@ def read_list_sections(text: str) -> dict[str, tuple[int, int] | None]:
     """Where each bullet list's body stands in `text`: (start, end) from just after its heading
     to the next list heading, the closing paragraph, "Yours sincerely" or the end of the text;
     None for a list whose heading the text lacks. Keys are BULLET_LISTS."""
+    return dict(_sections(text))
+
+
+# Several checks read the same letter's lists; reading them once per text keeps validate cheap.
+@lru_cache(maxsize=8)
+def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
     heads: dict[str, re.Match[str] | None] = {}
     for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
         heads[key] = next((m for m in _LINE.finditer(text) if heading.match(m[0])), None)
@@ -161,7 +168,7 @@ def read_list_sections(text: str) -> dict[str, tuple[int, int] | None]:
         if closing is not None:
             ends.append(closing.start())
         sections[key] = (start, min(ends))
-    return sections
+    return tuple(sections.items())
 
 
 def read_bullets(text: str) -> dict[str, list[str]]:
@@ -175,12 +182,17 @@ def read_bullets(text: str) -> dict[str, list[str]]:
     these cues marks (page furniture, text after the list) is not a bullet: `read_list_sections`
     and `check_findings_accounted` see it. A list whose heading is missing is empty.
     """
-    result: dict[str, list[str]] = {key: [] for key in BULLET_LISTS}
-    for key, section in read_list_sections(text).items():
+    return {key: list(bullets) for key, bullets in _bullets(text)}
+
+
+@lru_cache(maxsize=8)
+def _bullets(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    result: dict[str, tuple[str, ...]] = {key: () for key in BULLET_LISTS}
+    for key, section in _sections(text):
         if section is not None:
             lines = text[section[0] : section[1]].splitlines()
-            result[key] = [squash(CLOSING_PARAGRAPH.sub("", b)) for b in _bullets_in(lines)]
-    return result
+            result[key] = tuple(squash(CLOSING_PARAGRAPH.sub("", b)) for b in _bullets_in(lines))
+    return tuple(result.items())
 
 
 def _bullets_in(lines: list[str]) -> list[str]:
