@@ -82,7 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="fail (exit 1) when FIELD scores below VALUE; repeatable, e.g. overall=0.9",
+        help="fail (exit 1) when FIELD scores below VALUE; repeatable, e.g. overall=0.9; "
+        "mutation_score is every kind the text can disprove, mutation:KIND one kind "
+        "(e.g. mutation:count_dropped=1.0); any mutation gate also fails on gold errors",
     )
     parser.add_argument(
         "--no-history", action="store_true", help="do not append this run to the history"
@@ -157,6 +159,11 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
 
     failures = []
     scores = field_scores(report)
+    gold_errors = (report.get("mutations") or {}).get("baseline_errors") or []
+    if gold_errors and any(name.startswith("mutation") for name, _ in args.min_score):
+        # A mutation is caught by an error the gold record does not get; errors on the gold
+        # itself mean the validators reject right answers, which no mutation score can excuse.
+        failures.append(f"gold errors: {len(gold_errors)} (the unmutated gold must pass)")
     for name, minimum in args.min_score:
         got = scores.get(name)
         if got is None:

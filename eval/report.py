@@ -37,7 +37,29 @@ def table(report: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{a:<{width}}  {b:>6}  {c:>5}  {d:>7}".rstrip() for a, b, c, d in rows]
     lines.insert(1, "-" * len(lines[0]))
+    if mut is not None:
+        lines += ["", *mutation_table(mut)]
     return "\n".join(lines)
+
+
+def _codes(codes: Mapping[str, int]) -> str:
+    return ", ".join(f"{code} {n}" for code, n in codes.items()) or "-"
+
+
+def mutation_table(mut: Mapping[str, Any]) -> list[str]:
+    """Per mutation kind: caught of tried, share, and the issue codes that caught it; then the
+    kinds the text cannot disprove and the gold records' own errors."""
+    rows = [("kind", "caught", "share", "caught by")]
+    for kind, r in mut["kinds"].items():
+        name = kind if r["disprovable"] else f"{kind} (not scored)"
+        rows.append((name, f"{r['caught']}/{r['tried']}", _pct(r["share"]), _codes(r["codes"])))
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{a:<{width}}  {b:>7}  {c:>6}  {d}".rstrip() for a, b, c, d in rows]
+    lines.insert(1, "-" * max(len(x) for x in lines[:1]))
+    for kind, reason in mut["undisprovable"].items():
+        lines.append(f"not disprovable by the text: {kind}: {reason}")
+    lines.append(f"gold errors: {len(mut['baseline_errors'])}")
+    return lines
 
 
 def _header(report: dict[str, Any]) -> list[str]:
@@ -99,14 +121,29 @@ def to_markdown(report: dict[str, Any]) -> str:
     if mut is None:
         lines.append("Not run: the validators are not available.")
     else:
-        lines.append(f"Caught {mut['caught']} of {mut['tried']} mutations ({_pct(mut['score'])}).")
+        lines.append(
+            f"Caught {mut['caught']} of {mut['tried']} mutations of the kinds the text can "
+            f"disprove ({_pct(mut['score'])}). Gold errors: {len(mut['baseline_errors'])}."
+        )
         lines.append("")
         rows = [
-            [k, str(r["caught"]), str(r["tried"]), _pct(r["share"])]
+            [
+                f"`{k}`",
+                str(r["caught"]),
+                str(r["tried"]),
+                _pct(r["share"]),
+                "yes" if r["disprovable"] else "no",
+                _codes(r["codes"]),
+            ]
             for k, r in mut["kinds"].items()
         ]
-        lines += _md_table(["kind", "caught", "tried", "share"], rows)
-        missed = [m for r in mut["kinds"].values() for m in r["missed"]]
+        lines += _md_table(["kind", "caught", "tried", "share", "scored", "caught by"], rows)
+        if mut["undisprovable"]:
+            lines += ["", "Kinds the text cannot disprove (reported, not scored):", ""]
+            lines += [f"- `{k}`: {reason}" for k, reason in mut["undisprovable"].items()]
+        missed = [
+            f"{k}: {m}" for k, r in mut["kinds"].items() if r["disprovable"] for m in r["missed"]
+        ]
         if missed:
             lines += ["", "Not caught:", ""] + [f"- {m}" for m in missed]
         if mut["baseline_errors"]:
@@ -299,17 +336,38 @@ def to_html(report: dict[str, Any], history: Sequence[dict[str, Any]] = ()) -> s
     if mut is None:
         out.append("<p>Not run: the validators are not available.</p>")
     else:
-        out.append(f"<p>Caught {mut['caught']} of {mut['tried']} ({_pct(mut['score'])}).</p>")
+        out.append(
+            f"<p>Caught {mut['caught']} of {mut['tried']} of the kinds the text can disprove "
+            f"({_pct(mut['score'])}). Gold errors: {len(mut['baseline_errors'])}.</p>"
+        )
         out.append(
             _html_table(
-                ["kind", "caught", "tried", "share"],
+                ["kind", "caught", "tried", "share", "scored", "caught by"],
                 [
-                    [_esc(k), str(r["caught"]), str(r["tried"]), _pct(r["share"])]
+                    [
+                        _esc(k),
+                        str(r["caught"]),
+                        str(r["tried"]),
+                        _pct(r["share"]),
+                        "yes" if r["disprovable"] else "no",
+                        _esc(_codes(r["codes"])),
+                    ]
                     for k, r in mut["kinds"].items()
                 ],
             )
         )
-        missed = [m for r in mut["kinds"].values() for m in r["missed"]]
+        if mut["undisprovable"]:
+            out.append(
+                "<p>Kinds the text cannot disprove (reported, not scored):</p><ul>"
+                + "".join(
+                    f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>"
+                    for k, v in mut["undisprovable"].items()
+                )
+                + "</ul>"
+            )
+        missed = [
+            f"{k}: {m}" for k, r in mut["kinds"].items() if r["disprovable"] for m in r["missed"]
+        ]
         if missed:
             out.append(
                 "<p>Not caught:</p><ul>" + "".join(f"<li>{_esc(m)}</li>" for m in missed) + "</ul>"

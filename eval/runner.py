@@ -122,9 +122,13 @@ def build_report(
 
 
 def field_scores(report: dict[str, Any]) -> dict[str, float]:
-    """The report's per-field scores by field name, plus 'mutation_score' when known."""
+    """The report's per-field scores by field name, plus 'mutation_score' (the kinds the text
+    can disprove) and 'mutation:KIND' (each kind's share caught) when the mutation test ran."""
     scores = {f["field"]: float(f["score"]) for f in report["fields"]}
-    mut = (report.get("mutations") or {}).get("score")
-    if mut is not None:
-        scores["mutation_score"] = float(mut)
+    mutations = report.get("mutations") or {}
+    if mutations.get("score") is not None:
+        scores["mutation_score"] = float(mutations["score"])
+    for kind, result in (mutations.get("kinds") or {}).items():
+        if result["share"] is not None:
+            scores[f"mutation:{kind}"] = float(result["share"])
     return scores

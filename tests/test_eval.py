@@ -13,7 +13,7 @@ import pytest
 from eval import cli
 from eval.fixtures import Fixture, load_fixtures
 from eval.history import append_history, compare, previous_entry, read_history
-from eval.mutations import MUTATORS, MutationCase, run_mutations
+from eval.mutations import MUTATORS, UNDISPROVABLE, MutationCase, run_mutations
 from eval.report import to_html
 from eval.runner import Outcome, build_report
 from eval.scoring import (
@@ -218,61 +218,119 @@ def _cases(gold: list[Fixture]) -> list[MutationCase]:
 
 
 def test_every_mutation_kind_applies_to_the_real_gold(gold: list[Fixture]) -> None:
-    for kind, mutate in MUTATORS.items():
-        made = [m for f in gold for _, m in mutate(f.gold)]
-        assert made, kind
-        assert all(m != f.gold for f in gold for _, m in mutate(f.gold)), kind
+    for case in _cases(gold):
+        for kind, mutate in MUTATORS.items():
+            made = [m for _, m in mutate(case.text, case.gold)]
+            assert made, f"{kind} made nothing of {case.name}"
+            assert all(m != case.gold for m in made), kind
 
 
-def test_the_mutation_share_is_reported_per_kind() -> None:
+def test_the_mutation_share_is_reported_per_kind_with_the_codes_that_caught_it() -> None:
     # A validator that only checks the grade catches the grade mutations and nothing else.
-    text = "irrelevant"
     truth = load_fixtures()[0].gold
 
     def grade_only(_text: str, letter: Letter) -> list[Issue]:
         ok = letter.grade == truth.grade and letter.grade_label == GRADE_LABELS[truth.grade or 1]
         return [] if ok else [_issue()]
 
-    report = run_mutations([MutationCase("one", text, truth)], grade_only)
+    report = run_mutations([MutationCase("one", "irrelevant", truth)], grade_only)
     assert report.kinds["grade_shift"].share == 1.0
+    assert report.kinds["grade_shift"].codes == {"x": report.kinds["grade_shift"].tried}
     assert report.kinds["drop_bullet"].share == 0.0
-    assert report.kinds["drop_bullet"].missed
+    assert report.kinds["drop_bullet"].missed and report.kinds["drop_bullet"].codes == {}
     assert 0.0 < (report.score or 0.0) < 1.0
     assert set(report.as_dict()["kinds"]) == set(MUTATORS)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "grade_shift",
-        "label_change",
-        "grade_and_label",
-        "count_exceeds_total",
-        "total_plus_one",
-        "drop_bullet",
-        "add_bullet",
-        "authority_rename",
-    ],
+def test_kinds_the_text_cannot_disprove_are_declared_with_a_reason_and_not_scored() -> None:
+    truth = load_fixtures()[0].gold
+    assert set(UNDISPROVABLE) <= set(MUTATORS)
+    assert all(len(reason) > 40 for reason in UNDISPROVABLE.values())
+
+    def catches_everything(_text: str, letter: Letter) -> list[Issue]:
+        return [] if letter == truth else [_issue()]
+
+    report = run_mutations([MutationCase("one", "irrelevant", truth)], catches_everything)
+    assert report.score == 1.0
+    scored = [k for k in report.kinds.values() if k.kind not in UNDISPROVABLE]
+    assert (
+        report.tried == sum(k.tried for k in scored) < sum(k.tried for k in report.kinds.values())
+    )
+
+
+#: Realistic kinds the validators do not catch yet: the omissions and the reversed outcome that
+#: issue 7 item 1 teaches them (count.unrecorded, the inspection inventory, the address block's
+#: name line, outcomes stated otherwise, the null total). Remove each as its check is merged.
+PENDING = frozenset(
+    {
+        "count_dropped",
+        "inspection_dropped",
+        "total_filled_with_count",
+        "recipient_first_name_dropped",
+        "inspection_outcome_reversed",
+    }
 )
-def test_the_validators_catch_the_key_mutations_of_the_real_gold(
+
+
+@pytest.mark.parametrize(
+    "kind", [k for k in MUTATORS if k not in UNDISPROVABLE and k not in PENDING]
+)
+def test_the_validators_catch_every_disprovable_mutation_of_the_real_gold(
     gold: list[Fixture], kind: str
 ) -> None:
     from validators import validate
 
-    cases = _cases(gold)
-    report = run_mutations(cases, validate, kinds=[kind])
+    report = run_mutations(_cases(gold), validate, kinds=[kind])
     assert report.baseline_errors == []
     assert report.kinds[kind].missed == []
 
 
-def test_the_validators_catch_most_count_changes_of_the_real_gold(gold: list[Fixture]) -> None:
-    from validators import validate
+def test_the_grade_is_taken_from_a_sentence_that_grades_before_the_scale_rows() -> None:
+    truth = load_fixtures()[0].gold.model_copy(update={"grade": 3, "grade_label": "Performs well"})
+    scale = "2\tPerforms adequately\tAn organisation that meets only minimum requirements\n"
+    with_sentence = scale + "Last year the council performed adequately. It now performs well.\n"
+    from_sentence = [d for d, _ in MUTATORS["grade_from_other_sentence"](with_sentence, truth)]
+    from_rows = [d for d, _ in MUTATORS["grade_from_other_sentence"](scale, truth)]
+    assert (
+        len(from_sentence) == 1 and "Last year the council performed adequately" in from_sentence[0]
+    )
+    assert len(from_rows) == 1 and "An organisation that meets only" in from_rows[0]
 
-    cases = _cases(gold)
-    report = run_mutations(cases, validate, kinds=["count_plus_one"])
-    # "Five of the six ... are good" changed to 6 still finds a 6 in the phrase: only the check
-    # that tells the count's number from the total's (count.count_mismatch) catches it.
-    assert report.kinds["count_plus_one"].share == 1.0
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("Worcestershire County Council", "Worcestershire"),
+        ("Dudley Metropolitan Borough Council", "Dudley"),
+        ("London Borough of Camden", "Camden"),
+        ("City of York Council", "York"),
+    ],
+    ids=["county", "metropolitan-borough", "london-borough", "city-of"],
+)
+def test_an_authority_is_shortened_to_its_place_name(name: str, short: str) -> None:
+    truth = load_fixtures()[0].gold.model_copy(update={"local_authority": name})
+    [(_, mutated)] = MUTATORS["authority_shortened"]("", truth)
+    assert mutated.local_authority == short
+
+
+def test_the_defaulted_signatory_and_the_guessed_role_are_not_in_the_letter(
+    gold: list[Fixture],
+) -> None:
+    for case in _cases(gold):
+        for kind in ("signatory_defaulted", "role_guessed"):
+            for _, m in MUTATORS[kind](case.text, case.gold):
+                people = [p for p in (m.signatory, m.recipient) if p is not None]
+                changed = [p for p in people if p not in (case.gold.signatory, case.gold.recipient)]
+                assert changed, kind
+                assert all(p.role and p.role.lower() not in case.text.lower() for p in changed)
+
+
+def test_the_recipient_keeps_title_and_surname_when_the_first_name_is_dropped(
+    gold: list[Fixture],
+) -> None:
+    worcs = next(c for c in _cases(gold) if c.name.startswith("worcestershire"))
+    [(_, m)] = MUTATORS["recipient_first_name_dropped"](worcs.text, worcs.gold)
+    assert m.recipient is not None and m.recipient.name == "Ms Quinton"
 
 
 # --- reports and history -------------------------------------------------------------------------
@@ -363,3 +421,34 @@ def test_synthetic_letters_are_scored_per_surface_form(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["fixture_set"] == "gold+synthetic-4-seed3"
     assert {"real", "clean", "markdown", "pdftotext"} <= set(report["by_surface"])
+
+
+def test_a_mutation_kind_can_be_gated_on_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _args(
+        tmp_path, "--no-history", "--min-score", "mutation:grade_shift=1.0",
+        "--min-score", "mutation:topic_changed=1.0",
+    )  # fmt: skip
+    assert cli.run(args, stdout=lambda _: None) == 1
+    err = capsys.readouterr().err
+    assert "mutation:topic_changed = 0.000" in err and "grade_shift" not in err
+
+
+def test_a_mutation_gate_fails_when_the_gold_itself_has_errors(
+    tmp_path: Path, gold: list[Fixture], capsys: pytest.CaptureFixture[str]
+) -> None:
+    worcs = next(f for f in gold if f.name.startswith("worcestershire"))
+    wrong = worcs.gold.model_copy(update={"grade": 3, "grade_label": "Performs well"})
+    folder = tmp_path / "fixtures"
+    folder.mkdir()
+    record = {"letter_file": str(worcs.letter_path), "letter": wrong.model_dump(mode="json")}
+    (folder / "w.json").write_text(json.dumps(record))
+    args = _args(
+        tmp_path, "--no-history", "--fixtures", str(folder),
+        "--min-score", "mutation:drop_bullet=0.0",
+    )  # fmt: skip
+    lines: list[str] = []
+    assert cli.run(args, stdout=lines.append) == 1
+    assert "min-score: gold errors: " in capsys.readouterr().err
+    assert "gold errors: 0" not in "\n".join(lines)
