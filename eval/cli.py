@@ -25,7 +25,14 @@ from eval.history import (
     series,
 )
 from eval.report import table, write_reports
-from eval.runner import build_report, field_scores, mutation_report, run_engine
+from eval.runner import (
+    build_report,
+    field_scores,
+    mutation_cases,
+    mutation_report,
+    run_engine,
+    synthetic_mutation_cases,
+)
 from eval.synth import TEXT_SURFACES, Surface, pdf_available, write
 
 DEFAULT_OUT = Path("eval/reports")
@@ -60,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         metavar="N",
         help="also score N generated letters in every surface form (pdf when fpdf2 is installed)",
+    )
+    parser.add_argument(
+        "--mutate-synthetic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the mutation test of the validators on N generated letters' gold",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic letters")
     parser.add_argument(
@@ -130,8 +144,12 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
             fixtures += load_fixtures(tmp)
             set_name += f"+synthetic-{args.synthetic}-seed{args.seed}"
         outcomes = run_engine(fixtures, lambda fx: extract_file(fx.letter_path, engine=engine))
-    # The validators are checked against the hand-labelled (or given) gold, not the synthetic.
-    mutations = mutation_report(real, _loader)
+    # The validators are checked against the hand-labelled (or given) gold, and the gold of
+    # --mutate-synthetic generated letters (not those the engine was scored on).
+    cases = mutation_cases(real, _loader)
+    if args.mutate_synthetic:
+        cases += synthetic_mutation_cases(args.mutate_synthetic, args.seed)
+    mutations = mutation_report(cases)
     report = build_report(
         outcomes,
         fixture_set=set_name,

@@ -52,11 +52,25 @@ def run_engine(fixtures: Sequence[Fixture], extract: Extract) -> list[Outcome]:
     return outcomes
 
 
-def mutation_report(fixtures: Sequence[Fixture], load: Callable[[Fixture], str]) -> MutationReport:
-    """The mutation test over `fixtures` with the project's validators."""
+def mutation_cases(
+    fixtures: Sequence[Fixture], load: Callable[[Fixture], str]
+) -> list[MutationCase]:
+    """The gold records of `fixtures` with their letters' normalised text."""
+    return [MutationCase(fx.name, load(fx), fx.gold) for fx in fixtures]
+
+
+def synthetic_mutation_cases(n: int, seed: int) -> list[MutationCase]:
+    """The gold records of `n` generated letters (seeded) with their clean text, normalised."""
+    from eval.synth import generate
+    from extractor.loading import load_text
+
+    return [MutationCase(s.id, load_text(s.text).text, s.gold) for s in generate(n, seed)]
+
+
+def mutation_report(cases: Sequence[MutationCase]) -> MutationReport:
+    """The mutation test over `cases` with the project's validators."""
     from validators import validate
 
-    cases = [MutationCase(fx.name, load(fx), fx.gold) for fx in fixtures]
     return run_mutations(cases, validate)
 
 

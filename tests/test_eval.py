@@ -452,3 +452,13 @@ def test_a_mutation_gate_fails_when_the_gold_itself_has_errors(
     assert cli.run(args, stdout=lines.append) == 1
     assert "min-score: gold errors: " in capsys.readouterr().err
     assert "gold errors: 0" not in "\n".join(lines)
+
+
+def test_generated_letters_gold_joins_the_mutation_test_on_request(tmp_path: Path) -> None:
+    args = _args(tmp_path, "--no-history", "--mutate-synthetic", "2", "--seed", "5")
+    assert cli.run(args, stdout=lambda _: None) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["fixture_set"] == "gold"
+    missed = [m for k in report["mutations"]["kinds"].values() for m in k["missed"]]
+    assert any(m.startswith("synth-5-") for m in missed)
+    assert report["mutations"]["baseline_errors"] == []
