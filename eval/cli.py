@@ -164,8 +164,8 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
         if previous is None:
             stdout("compare: no earlier run of this engine, model and fixture set in the history")
         else:
-            report["comparison"] = compare(previous, entry)
-            stdout(f"compared with the run of {previous.get('date')} ({previous.get('commit')})")
+            report.comparison = compare(previous, entry)
+            stdout(f"compared with the run of {previous.date} ({previous.commit})")
     if not args.no_history:
         append_history(args.history, entry)
         history = [*history, entry]
@@ -177,7 +177,7 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
 
     failures = []
     scores = field_scores(report)
-    gold_errors = (report.get("mutations") or {}).get("baseline_errors") or []
+    gold_errors = report.mutations.gold_errors if report.mutations is not None else []
     if gold_errors and any(name.startswith("mutation") for name, _ in args.min_score):
         # A mutation is caught by an error the gold record does not get; errors on the gold
         # itself mean the validators reject right answers, which no mutation score can excuse.

@@ -18,8 +18,9 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from eval.models import KindResult, MutationReport
 from extractor.schema import (
     GRADE_LABELS,
     Count,
@@ -613,76 +614,6 @@ class MutationCase:
     gold: Letter
 
 
-@dataclass
-class KindResult:
-    """How the validators fared on one mutation kind."""
-
-    kind: str
-    tried: int = 0
-    caught: int = 0
-    #: Issue code -> how many of this kind's mutations it caught (a mutation can have several).
-    codes: dict[str, int] = field(default_factory=dict)
-    #: "letter: description" of every mutation no new error-severity issue caught.
-    missed: list[str] = field(default_factory=list)
-    #: The cases this kind made no mutation of (e.g. no inspection to leave out).
-    not_applicable: list[str] = field(default_factory=list)
-
-    @property
-    def disprovable(self) -> bool:
-        return self.kind not in UNDISPROVABLE
-
-    @property
-    def share(self) -> float | None:
-        return self.caught / self.tried if self.tried else None
-
-
-@dataclass
-class MutationReport:
-    """Per kind and overall share of mutations caught; `baseline_errors` lists errors the
-    unmutated gold records already get (they should be none)."""
-
-    kinds: dict[str, KindResult]
-    baseline_errors: list[str] = field(default_factory=list)
-
-    def _scored(self) -> list[KindResult]:
-        return [k for k in self.kinds.values() if k.disprovable]
-
-    @property
-    def tried(self) -> int:
-        """Mutations made of the kinds the text can disprove."""
-        return sum(k.tried for k in self._scored())
-
-    @property
-    def caught(self) -> int:
-        return sum(k.caught for k in self._scored())
-
-    @property
-    def score(self) -> float | None:
-        """Share caught of the mutations the text can disprove (None when none could be made)."""
-        return self.caught / self.tried if self.tried else None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "score": self.score,
-            "tried": self.tried,
-            "caught": self.caught,
-            "kinds": {
-                k: {
-                    "tried": r.tried,
-                    "caught": r.caught,
-                    "share": r.share,
-                    "disprovable": r.disprovable,
-                    "codes": r.codes,
-                    "missed": r.missed,
-                    "not_applicable": r.not_applicable,
-                }
-                for k, r in self.kinds.items()
-            },
-            "undisprovable": {k: v for k, v in UNDISPROVABLE.items() if k in self.kinds},
-            "baseline_errors": self.baseline_errors,
-        }
-
-
 def _error_keys(issues: Sequence[Issue]) -> set[tuple[str, str, str]]:
     return {(i.code, i.field, i.message) for i in issues if i.severity == "error"}
 
@@ -694,12 +625,12 @@ def run_mutations(
 ) -> MutationReport:
     """Apply every mutation of every kind to every case and validate the results."""
     names = list(kinds) if kinds is not None else list(MUTATORS)
-    results = {k: KindResult(k) for k in names}
+    results = {k: KindResult(kind=k, disprovable=k not in UNDISPROVABLE) for k in names}
     codes = {k: Counter[str]() for k in names}
-    baseline_errors: list[str] = []
+    gold_errors: list[str] = []
     for case in cases:
         base = _error_keys(validate(case.text, case.gold))
-        baseline_errors.extend(f"{case.name}: {code} {fld}: {msg}" for code, fld, msg in base)
+        gold_errors.extend(f"{case.name}: {code} {fld}: {msg}" for code, fld, msg in base)
         for kind in names:
             res = results[kind]
             made = 0
@@ -714,6 +645,17 @@ def run_mutations(
                     res.missed.append(f"{case.name}: {description}")
             if not made:
                 res.not_applicable.append(case.name)
-    for kind, counter in codes.items():
-        results[kind].codes = dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
-    return MutationReport(results, baseline_errors)
+    for kind, res in results.items():
+        res.codes = dict(sorted(codes[kind].items(), key=lambda kv: (-kv[1], kv[0])))
+        res.share = res.caught / res.tried if res.tried else None
+    scored = [r for r in results.values() if r.disprovable]
+    tried, caught = sum(r.tried for r in scored), sum(r.caught for r in scored)
+    return MutationReport(
+        score=caught / tried if tried else None,
+        tried=tried,
+        caught=caught,
+        kinds=results,
+        undisprovable={k: v for k, v in UNDISPROVABLE.items() if k in results},
+        gold_errors=gold_errors,
+        cases=[c.name for c in cases],
+    )

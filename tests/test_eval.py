@@ -13,6 +13,7 @@ import pytest
 from eval import cli
 from eval.fixtures import Fixture, load_fixtures
 from eval.history import append_history, compare, previous_entry, read_history
+from eval.models import Change, EvalReport, HistoryEntry
 from eval.mutations import MUTATORS, UNDISPROVABLE, MutationCase, run_mutations
 from eval.report import to_html
 from eval.runner import Outcome, build_report
@@ -239,7 +240,7 @@ def test_the_mutation_share_is_reported_per_kind_with_the_codes_that_caught_it()
     assert report.kinds["drop_bullet"].share == 0.0
     assert report.kinds["drop_bullet"].missed and report.kinds["drop_bullet"].codes == {}
     assert 0.0 < (report.score or 0.0) < 1.0
-    assert set(report.as_dict()["kinds"]) == set(MUTATORS)  # type: ignore[arg-type]
+    assert set(report.kinds) == set(MUTATORS)
 
 
 def test_kinds_the_text_cannot_disprove_are_declared_with_a_reason_and_not_scored() -> None:
@@ -281,7 +282,7 @@ def test_the_validators_catch_every_disprovable_mutation_of_the_real_gold(
     from validators import validate
 
     report = run_mutations(_cases(gold), validate, kinds=[kind])
-    assert report.baseline_errors == []
+    assert report.gold_errors == []
     assert report.kinds[kind].missed == []
 
 
@@ -345,7 +346,7 @@ def _document(letter: Letter | None) -> Document:
     )
 
 
-def _report(gold: list[Fixture]) -> dict[str, object]:
+def _report(gold: list[Fixture]) -> EvalReport:
     outcomes = [Outcome(f, _document(f.gold), score_letter(f.gold, f.gold, f.name)) for f in gold]
     return build_report(outcomes, fixture_set="gold", mutations=None, requested_engine="rules")
 
@@ -353,7 +354,7 @@ def _report(gold: list[Fixture]) -> dict[str, object]:
 def test_the_html_report_is_self_contained_with_svg_charts(gold: list[Fixture]) -> None:
     report = _report(gold)
     history = [
-        {"commit": c, "date": "2026-01-01", "scores": {"overall": s, "grade": 1.0}}
+        HistoryEntry(commit=c, date="2026-01-01", scores={"overall": s, "grade": 1.0})
         for c, s in (("abc", 0.8), ("def", 0.9))
     ]
     page = to_html(report, history)
@@ -374,16 +375,35 @@ def _args(tmp_path: Path, *extra: str) -> argparse.Namespace:
 
 def test_history_append_and_compare_with_the_previous_run(tmp_path: Path) -> None:
     path = tmp_path / "h.jsonl"
-    first = {"engine": "rules", "model": None, "fixture_set": "gold", "scores": {"grade": 0.5}}
-    other = {"engine": "llm", "model": "m", "fixture_set": "gold", "scores": {"grade": 0.1}}
+    first = HistoryEntry(engine="rules", fixture_set="gold", scores={"grade": 0.5})
+    other = HistoryEntry(engine="llm", model="m", fixture_set="gold", scores={"grade": 0.1})
     append_history(path, first)
     append_history(path, other)
     history = read_history(path)
     assert len(history) == 2
-    current = {**first, "scores": {"grade": 1.0}, "mutation_score": 0.9}
+    current = first.model_copy(update={"scores": {"grade": 1.0}, "mutation_score": 0.9})
     previous = previous_entry(history, current)
     assert previous == first
-    assert compare(previous, current)["grade"] == {"previous": 0.5, "current": 1.0, "change": 0.5}
+    assert compare(previous, current)["grade"] == Change(previous=0.5, current=1.0, change=0.5)
+
+
+def test_the_projects_history_lines_are_all_read() -> None:
+    path = Path(__file__).parent.parent / "eval" / "history.jsonl"
+    raw = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    history = read_history(path)
+    assert len(history) == len(raw) and all(h.scores and h.engine for h in history)
+
+
+def test_history_lines_of_other_versions_are_read_tolerantly(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text(
+        '{"engine": "rules", "scores": {"grade": 1.0}, "a_key_from_the_future": [1]}\n'
+        '{"engine": "rules", "scores": "not a mapping"}\n'
+        "[1, 2]\n"
+        '{"engine": "rules", "fixture_set": "gold", "n_let\n',
+        encoding="utf-8",
+    )
+    assert read_history(path) == [HistoryEntry(engine="rules", scores={"grade": 1.0})]
 
 
 def test_the_eval_command_writes_reports_history_and_compares(tmp_path: Path) -> None:
@@ -393,13 +413,17 @@ def test_the_eval_command_writes_reports_history_and_compares(tmp_path: Path) ->
     out = tmp_path / "out"
     assert {p.name for p in out.iterdir()} == {"report.md", "report.json", "report.html"}
     report = json.loads((out / "report.json").read_text())
+    assert EvalReport.model_validate(report).comparison is not None  # the model's JSON, whole
     assert report["comparison"]["grade"]["change"] == 0.0
     assert "mutations" in report and "verification_power" in report
     history = read_history(tmp_path / "history.jsonl")
-    assert len(history) == 2 and history[0]["fixture_set"] == "gold"
-    assert {"date", "commit", "engine", "model", "prompt_version", "n_letters", "scores"} <= set(
-        history[0]
-    )
+    assert len(history) == 2 and history[0].fixture_set == "gold"
+    first_line = json.loads((tmp_path / "history.jsonl").read_text().splitlines()[0])
+    # The keys every line of eval/history.jsonl has had, so old and new lines compare.
+    assert set(first_line) == {
+        "date", "commit", "engine", "model", "prompt_version", "fixture_set", "n_letters",
+        "scores", "mutation_score",
+    }  # fmt: skip
     md = (out / "report.md").read_text()
     assert "## Mutation test of the validators" in md and "## Verification power" in md
     assert any(line.startswith("compared with the run of") for line in lines)
@@ -461,4 +485,4 @@ def test_generated_letters_gold_joins_the_mutation_test_on_request(tmp_path: Pat
     assert report["fixture_set"] == "gold"
     missed = [m for k in report["mutations"]["kinds"].values() for m in k["missed"]]
     assert any(m.startswith("synth-5-") for m in missed)
-    assert report["mutations"]["baseline_errors"] == []
+    assert report["mutations"]["gold_errors"] == []
