@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from eval.fixtures import Fixture, fixture_set_name, load_fixtures
 from eval.history import (
@@ -34,6 +34,9 @@ from eval.runner import (
     synthetic_mutation_cases,
 )
 from eval.synth import TEXT_SURFACES, Surface, pdf_available, write
+
+if TYPE_CHECKING:
+    from extractor.engines.base import Engine
 
 DEFAULT_OUT = Path("eval/reports")
 
@@ -105,7 +108,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _engine(args: argparse.Namespace) -> Any:
+def _engine(args: argparse.Namespace) -> Engine:
     """The engine the options ask for, built the way `ofsted-extract run` builds it."""
     from extractor import make_engine
 

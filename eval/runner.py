@@ -13,7 +13,6 @@ from eval.models import (
     LetterRow,
     MutationReport,
     SurfaceScores,
-    VerificationSummary,
 )
 from eval.mutations import MutationCase, run_mutations
 from eval.scoring import (
@@ -135,14 +134,7 @@ def build_report(
         fields=_ordered(agg),
         by_surface=by_surface,
         confusion={str(k): v for k, v in agg.confusion.items()},
-        verification_power=VerificationSummary(
-            wrong=power.wrong,
-            flagged_wrong=power.flagged_wrong,
-            right=power.right,
-            flagged_right=power.flagged_right,
-            caught=power.caught,
-            false_alarms=power.false_alarms,
-        ),
+        verification_power=power.summary(),
         mutations=mutations,
         letters=letters,
     )
