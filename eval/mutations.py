@@ -418,14 +418,20 @@ USUAL_SIGNATORIES: tuple[tuple[str, str], ...] = (
     ("John Goldup", "Deputy Chief Inspector"),
     ("Christine Gilbert", "Her Majesty's Chief Inspector"),
 )
-#: Plausible roles for either person; the first the letter does not contain is the guess.
-PLAUSIBLE_ROLES: tuple[str, ...] = (
-    "Director of Children's Services",
-    "Corporate Director of Children's Services",
-    "Strategic Director, Children and Young People",
-    "Divisional Manager, Children's Services Assessment",
-    "Regional Director, Ofsted",
-)
+#: Plausible roles of each person; the first the letter does not contain is the guess.
+PLAUSIBLE_ROLES: dict[str, tuple[str, ...]] = {
+    "recipient": (
+        "Director of Children's Services",
+        "Corporate Director of Children's Services",
+        "Strategic Director, Children and Young People",
+        "Executive Director of Children's Services",
+    ),
+    "signatory": (
+        "Divisional Manager, Children's Services Assessment",
+        "Director, Children's Services Assessment",
+        "Regional Director, Ofsted",
+    ),
+}
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "professor", "prof", "sir", "dame"})
 # What an authority's name is shortened by: "Worcestershire County Council" -> "Worcestershire",
 # "London Borough of Camden" -> "Camden", "City of York Council" -> "York".
@@ -465,12 +471,13 @@ def _recipient_first_name_dropped(_text: str, g: Letter) -> Iterator[tuple[str, 
 
 
 def _role_guessed(text: str, g: Letter) -> Iterator[tuple[str, Letter]]:
-    guess = next((r for r in PLAUSIBLE_ROLES if not _has(text, r)), None)
-    if guess is None:
-        return
-    for who in ("recipient", "signatory"):
+    for who, roles in PLAUSIBLE_ROLES.items():
         person: Person | None = getattr(g, who)
         if person is None:
+            continue
+        mine = person.role or ""
+        guess = next((r for r in roles if not _has(text, r) and not _has(mine, r)), None)
+        if guess is None:
             continue
         m = _copy(g)
         getattr(m, who).role = guess
