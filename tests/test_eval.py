@@ -37,13 +37,8 @@ from extractor.schema import (
 )
 
 
-@pytest.fixture(scope="module")
-def gold() -> list[Fixture]:
-    return load_fixtures()
-
-
-def _worcs(gold: list[Fixture]) -> Letter:
-    return next(f.gold for f in gold if f.name.startswith("worcestershire"))
+def _worcs(gold_fixtures: list[Fixture]) -> Letter:
+    return next(f.gold for f in gold_fixtures if f.name.startswith("worcestershire"))
 
 
 def _edit(letter: Letter, change: Callable[[Letter], None]) -> Letter:
@@ -55,19 +50,19 @@ def _edit(letter: Letter, change: Callable[[Letter], None]) -> Letter:
 # --- scoring -------------------------------------------------------------------------------------
 
 
-def test_the_package_gold_is_the_two_real_letters(gold: list[Fixture]) -> None:
-    assert sorted(f.name for f in gold) == ["dudley-2011", "worcestershire-2011"]
+def test_the_package_gold_is_the_two_real_letters(gold_fixtures: list[Fixture]) -> None:
+    assert sorted(f.name for f in gold_fixtures) == ["dudley-2011", "worcestershire-2011"]
 
 
-def test_a_perfect_prediction_scores_one_everywhere(gold: list[Fixture]) -> None:
-    scores = [score_letter(f.gold, f.gold, f.name) for f in gold]
+def test_a_perfect_prediction_scores_one_everywhere(gold_fixtures: list[Fixture]) -> None:
+    scores = [score_letter(f.gold, f.gold, f.name) for f in gold_fixtures]
     agg = aggregate(scores)
     assert all(s.perfect and s.diffs == [] for s in scores)
     assert {name: fs.score for name, fs in agg.fields.items() if fs.score != 1.0} == {}
 
 
-def test_a_changed_grade_lands_in_its_confusion_cell(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_a_changed_grade_lands_in_its_confusion_cell(gold_fixtures: list[Fixture]) -> None:
+    truth = _worcs(gold_fixtures)
     pred = _edit(truth, lambda x: setattr(x, "grade", 3))
     score = score_letter(pred, truth, "w")
     agg = aggregate([score, score_letter(truth, truth, "w2")])
@@ -79,17 +74,17 @@ def test_a_changed_grade_lands_in_its_confusion_cell(gold: list[Fixture]) -> Non
 
 
 def test_a_missing_prediction_is_wrong_everywhere_and_counts_as_missing(
-    gold: list[Fixture],
+    gold_fixtures: list[Fixture],
 ) -> None:
-    truth = _worcs(gold)
+    truth = _worcs(gold_fixtures)
     score = score_letter(None, truth, "w")
     assert confusion_matrix([score])[1]["missing"] == 1
     assert not any(score.scalars.values())
     assert score.lists["strengths"].recall == 0.0
 
 
-def test_a_dropped_bullet_lowers_recall_not_precision(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_a_dropped_bullet_lowers_recall_not_precision(gold_fixtures: list[Fixture]) -> None:
+    truth = _worcs(gold_fixtures)
     pred = _edit(truth, lambda x: x.strengths.pop(4))
     s = score_letter(pred, truth).lists["strengths"]
     assert (s.precision, s.recall) == (1.0, 5 / 6)
@@ -99,24 +94,24 @@ def test_a_dropped_bullet_lowers_recall_not_precision(gold: list[Fixture]) -> No
     )
 
 
-def test_an_extra_bullet_lowers_precision_not_recall(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_an_extra_bullet_lowers_precision_not_recall(gold_fixtures: list[Fixture]) -> None:
+    truth = _worcs(gold_fixtures)
     extra = Finding(text="Libraries are open late on Thursdays.", topic="other")
     pred = _edit(truth, lambda x: x.areas_for_improvement.append(extra))
     s = score_letter(pred, truth).lists["areas_for_improvement"]
     assert (s.precision, s.recall) == (3 / 4, 1.0)
 
 
-def test_a_bullet_with_small_differences_still_aligns(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_a_bullet_with_small_differences_still_aligns(gold_fixtures: list[Fixture]) -> None:
+    truth = _worcs(gold_fixtures)
     pred = _edit(truth, lambda x: setattr(x.strengths[0], "text", x.strengths[0].text[:-10]))
     score = score_letter(pred, truth)
     assert score.lists["strengths"].f1 == 1.0
     assert any(d.startswith("strengths[0].text: not verbatim") for d in score.diffs)
 
 
-def test_a_count_off_by_one_is_a_count_miss(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_a_count_off_by_one_is_a_count_miss(gold_fixtures: list[Fixture]) -> None:
+    truth = _worcs(gold_fixtures)
     pred = _edit(truth, lambda x: setattr(x.strengths[4].counts[0], "count", 9))
     score = score_letter(pred, truth)
     counts = score.lists["counts"]
@@ -127,14 +122,14 @@ def test_a_count_off_by_one_is_a_count_miss(gold: list[Fixture]) -> None:
     ) in score.diffs
 
 
-def test_count_subjects_match_leniently_but_numbers_exactly(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_count_subjects_match_leniently_but_numbers_exactly(gold_fixtures: list[Fixture]) -> None:
+    truth = _worcs(gold_fixtures)
     pred = _edit(truth, lambda x: setattr(x.strengths[4].counts[0], "subject", "services"))
     assert score_letter(pred, truth).lists["counts"].fn == 0
 
 
-def test_an_inspection_with_another_month_is_a_miss(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_an_inspection_with_another_month_is_a_miss(gold_fixtures: list[Fixture]) -> None:
+    truth = _worcs(gold_fixtures)
     pred = _edit(truth, lambda x: setattr(x.safeguarding_inspections[1], "date", "2010-12"))
     score = score_letter(pred, truth)
     assert score.lists["safeguarding_inspections"].recall == 2 / 3
@@ -150,9 +145,9 @@ def test_an_inspection_with_another_month_is_a_miss(gold: list[Fixture]) -> None
     ids=["names-ignore-case-and-spacing", "summary-quotes-and-spacing"],
 )
 def test_normalisation_forgives_case_in_names_and_typography(
-    gold: list[Fixture], field: str, value: str | None
+    gold_fixtures: list[Fixture], field: str, value: str | None
 ) -> None:
-    truth = _worcs(gold)
+    truth = _worcs(gold_fixtures)
     assert truth.summary is not None
     new = value if value is not None else truth.summary.replace("'", "\u2019").replace(" ", "  ")
     pred = _edit(truth, lambda x: setattr(x, field, new))
@@ -168,8 +163,8 @@ def test_summaries_are_case_sensitive() -> None:
     "path",
     ["grade", "letter_date", "recipient.name", "strengths", "counts"],
 )
-def test_diffs_name_the_field(gold: list[Fixture], path: str) -> None:
-    truth = _worcs(gold)
+def test_diffs_name_the_field(gold_fixtures: list[Fixture], path: str) -> None:
+    truth = _worcs(gold_fixtures)
 
     def change(x: Letter) -> None:
         if path == "grade":
@@ -194,8 +189,10 @@ def _issue(severity: str = "error") -> Issue:
     return Issue(code="x", field="grade", severity=severity, message="m")  # type: ignore[arg-type]
 
 
-def test_verification_power_counts_flags_on_wrong_and_right_records(gold: list[Fixture]) -> None:
-    truth = _worcs(gold)
+def test_verification_power_counts_flags_on_wrong_and_right_records(
+    gold_fixtures: list[Fixture],
+) -> None:
+    truth = _worcs(gold_fixtures)
     wrong = _edit(truth, lambda x: setattr(x, "grade", 2))
     power = verification_power(
         [
@@ -212,14 +209,14 @@ def test_verification_power_counts_flags_on_wrong_and_right_records(gold: list[F
 # --- mutations -----------------------------------------------------------------------------------
 
 
-def _cases(gold: list[Fixture]) -> list[MutationCase]:
+def _cases(gold_fixtures: list[Fixture]) -> list[MutationCase]:
     from extractor.loading import load_file
 
-    return [MutationCase(f.name, load_file(f.letter_path).text, f.gold) for f in gold]
+    return [MutationCase(f.name, load_file(f.letter_path).text, f.gold) for f in gold_fixtures]
 
 
-def test_every_mutation_kind_applies_to_the_real_gold(gold: list[Fixture]) -> None:
-    for case in _cases(gold):
+def test_every_mutation_kind_applies_to_the_real_gold(gold_fixtures: list[Fixture]) -> None:
+    for case in _cases(gold_fixtures):
         for kind, mutate in MUTATORS.items():
             made = [m for _, m in mutate(case.text, case.gold)]
             assert made, f"{kind} made nothing of {case.name}"
@@ -277,11 +274,11 @@ PENDING = frozenset(
     "kind", [k for k in MUTATORS if k not in UNDISPROVABLE and k not in PENDING]
 )
 def test_the_validators_catch_every_disprovable_mutation_of_the_real_gold(
-    gold: list[Fixture], kind: str
+    gold_fixtures: list[Fixture], kind: str
 ) -> None:
     from validators import validate
 
-    report = run_mutations(_cases(gold), validate, kinds=[kind])
+    report = run_mutations(_cases(gold_fixtures), validate, kinds=[kind])
     assert report.gold_errors == []
     assert report.kinds[kind].missed == []
 
@@ -315,9 +312,9 @@ def test_an_authority_is_shortened_to_its_place_name(name: str, short: str) -> N
 
 
 def test_the_defaulted_signatory_and_the_guessed_role_are_not_in_the_letter(
-    gold: list[Fixture],
+    gold_fixtures: list[Fixture],
 ) -> None:
-    for case in _cases(gold):
+    for case in _cases(gold_fixtures):
         for kind in ("signatory_defaulted", "role_guessed"):
             for _, m in MUTATORS[kind](case.text, case.gold):
                 people = [p for p in (m.signatory, m.recipient) if p is not None]
@@ -327,9 +324,9 @@ def test_the_defaulted_signatory_and_the_guessed_role_are_not_in_the_letter(
 
 
 def test_the_recipient_keeps_title_and_surname_when_the_first_name_is_dropped(
-    gold: list[Fixture],
+    gold_fixtures: list[Fixture],
 ) -> None:
-    worcs = next(c for c in _cases(gold) if c.name.startswith("worcestershire"))
+    worcs = next(c for c in _cases(gold_fixtures) if c.name.startswith("worcestershire"))
     [(_, m)] = MUTATORS["recipient_first_name_dropped"](worcs.text, worcs.gold)
     assert m.recipient is not None and m.recipient.name == "Ms Quinton"
 
@@ -346,13 +343,15 @@ def _document(letter: Letter | None) -> Document:
     )
 
 
-def _report(gold: list[Fixture]) -> EvalReport:
-    outcomes = [Outcome(f, _document(f.gold), score_letter(f.gold, f.gold, f.name)) for f in gold]
+def _report(gold_fixtures: list[Fixture]) -> EvalReport:
+    outcomes = [
+        Outcome(f, _document(f.gold), score_letter(f.gold, f.gold, f.name)) for f in gold_fixtures
+    ]
     return build_report(outcomes, fixture_set="gold", mutations=None, requested_engine="rules")
 
 
-def test_the_html_report_is_self_contained_with_svg_charts(gold: list[Fixture]) -> None:
-    report = _report(gold)
+def test_the_html_report_is_self_contained_with_svg_charts(gold_fixtures: list[Fixture]) -> None:
+    report = _report(gold_fixtures)
     history = [
         HistoryEntry(commit=c, date="2026-01-01", scores={"overall": s, "grade": 1.0})
         for c, s in (("abc", 0.8), ("def", 0.9))
@@ -460,9 +459,9 @@ def test_a_mutation_kind_can_be_gated_on_its_own(
 
 
 def test_a_mutation_gate_fails_when_the_gold_itself_has_errors(
-    tmp_path: Path, gold: list[Fixture], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, gold_fixtures: list[Fixture], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    worcs = next(f for f in gold if f.name.startswith("worcestershire"))
+    worcs = next(f for f in gold_fixtures if f.name.startswith("worcestershire"))
     wrong = worcs.gold.model_copy(update={"grade": 3, "grade_label": "Performs well"})
     folder = tmp_path / "fixtures"
     folder.mkdir()
