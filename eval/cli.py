@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from eval.fixtures import Fixture, fixture_set_name, load_fixtures
 from eval.history import (
@@ -25,8 +25,18 @@ from eval.history import (
     series,
 )
 from eval.report import table, write_reports
-from eval.runner import build_report, field_scores, mutation_report, run_engine
+from eval.runner import (
+    build_report,
+    field_scores,
+    mutation_cases,
+    mutation_report,
+    run_engine,
+    synthetic_mutation_cases,
+)
 from eval.synth import TEXT_SURFACES, Surface, pdf_available, write
+
+if TYPE_CHECKING:
+    from extractor.engines.base import Engine
 
 DEFAULT_OUT = Path("eval/reports")
 
@@ -61,6 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="also score N generated letters in every surface form (pdf when fpdf2 is installed)",
     )
+    parser.add_argument(
+        "--mutate-synthetic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the mutation test of the validators on N generated letters' gold",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic letters")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default: {DEFAULT_OUT})"
@@ -82,14 +99,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="fail (exit 1) when FIELD scores below VALUE; repeatable, e.g. overall=0.9",
+        help="fail (exit 1) when FIELD scores below VALUE; repeatable, e.g. overall=0.9; "
+        "mutation_score is every kind the text can disprove, mutation:KIND one kind "
+        "(e.g. mutation:count_dropped=1.0); any mutation gate also fails on gold errors",
     )
     parser.add_argument(
         "--no-history", action="store_true", help="do not append this run to the history"
     )
 
 
-def _engine(args: argparse.Namespace) -> Any:
+def _engine(args: argparse.Namespace) -> Engine:
     """The engine the options ask for, built the way `ofsted-extract run` builds it."""
     from extractor import make_engine
 
@@ -128,8 +147,12 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
             fixtures += load_fixtures(tmp)
             set_name += f"+synthetic-{args.synthetic}-seed{args.seed}"
         outcomes = run_engine(fixtures, lambda fx: extract_file(fx.letter_path, engine=engine))
-    # The validators are checked against the hand-labelled (or given) gold, not the synthetic.
-    mutations = mutation_report(real, _loader)
+    # The validators are checked against the hand-labelled (or given) gold, and the gold of
+    # --mutate-synthetic generated letters (not those the engine was scored on).
+    cases = mutation_cases(real, _loader)
+    if args.mutate_synthetic:
+        cases += synthetic_mutation_cases(args.mutate_synthetic, args.seed)
+    mutations = mutation_report(cases)
     report = build_report(
         outcomes,
         fixture_set=set_name,
@@ -144,8 +167,8 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
         if previous is None:
             stdout("compare: no earlier run of this engine, model and fixture set in the history")
         else:
-            report["comparison"] = compare(previous, entry)
-            stdout(f"compared with the run of {previous.get('date')} ({previous.get('commit')})")
+            report.comparison = compare(previous, entry)
+            stdout(f"compared with the run of {previous.date} ({previous.commit})")
     if not args.no_history:
         append_history(args.history, entry)
         history = [*history, entry]
@@ -157,6 +180,11 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
 
     failures = []
     scores = field_scores(report)
+    gold_errors = report.mutations.gold_errors if report.mutations is not None else []
+    if gold_errors and any(name.startswith("mutation") for name, _ in args.min_score):
+        # A mutation is caught by an error the gold record does not get; errors on the gold
+        # itself mean the validators reject right answers, which no mutation score can excuse.
+        failures.append(f"gold errors: {len(gold_errors)} (the unmutated gold must pass)")
     for name, minimum in args.min_score:
         got = scores.get(name)
         if got is None:

@@ -1,53 +1,79 @@
 """The eval report as a console table, report.md, report.json and a self-contained report.html.
 
-The HTML has inline CSS and inline SVG charts only (no scripts, fonts or images from elsewhere),
-so it can be mailed or opened from a CI artefact as one file.
+Every renderer takes the typed report (eval.models.EvalReport); report.json is its JSON. The HTML
+has inline CSS and inline SVG charts only (no scripts, fonts or images from elsewhere), so it can
+be mailed or opened from a CI artefact as one file.
 """
 
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
+from eval.models import EvalReport, HistoryEntry, MutationReport
 from eval.scoring import GRADE_COLUMNS
 
 
-def _pct(x: Any) -> str:
-    return "n/a" if x is None else f"{float(x):.3f}"
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
 
 
-def _change(x: Any) -> str:
-    return "" if x is None else f"{float(x):+.3f}"
+def _change(x: float | None) -> str:
+    return "" if x is None else f"{x:+.3f}"
 
 
-def table(report: dict[str, Any]) -> str:
-    """The per-field table (field, score, n, and the change when compared) as plain text."""
-    comp = report.get("comparison") or {}
-    rows = [("field", "score", "n", "change" if comp else "")]
-    for f in report["fields"]:
-        ch = _change((comp.get(f["field"]) or {}).get("change")) if comp else ""
-        rows.append((f["field"], _pct(f["score"]), str(f["n"]), ch))
-    mut = report.get("mutations")
+def _field_change(report: EvalReport, name: str) -> float | None:
+    comp = report.comparison or {}
+    return comp[name].change if name in comp else None
+
+
+def table(report: EvalReport) -> str:
+    """The per-field table (field, score, n, and the change when compared) as plain text, then
+    the mutation test per kind."""
+    compared = bool(report.comparison)
+    rows = [("field", "score", "n", "change" if compared else "")]
+    for f in report.fields:
+        rows.append((f.field, _pct(f.score), str(f.n), _change(_field_change(report, f.field))))
+    mut = report.mutations
     if mut is not None:
-        ch = _change((comp.get("mutation_score") or {}).get("change")) if comp else ""
-        rows.append(("mutation_score", _pct(mut["score"]), str(mut["tried"]), ch))
+        ch = _change(_field_change(report, "mutation_score"))
+        rows.append(("mutation_score", _pct(mut.score), str(mut.tried), ch))
     width = max(len(r[0]) for r in rows)
     lines = [f"{a:<{width}}  {b:>6}  {c:>5}  {d:>7}".rstrip() for a, b, c, d in rows]
     lines.insert(1, "-" * len(lines[0]))
+    if mut is not None:
+        lines += ["", *mutation_table(mut)]
     return "\n".join(lines)
 
 
-def _header(report: dict[str, Any]) -> list[str]:
+def _codes(codes: Mapping[str, int]) -> str:
+    return ", ".join(f"{code} {n}" for code, n in codes.items()) or "-"
+
+
+def mutation_table(mut: MutationReport) -> list[str]:
+    """Per mutation kind: caught of tried, share, and the issue codes that caught it; then the
+    kinds the text cannot disprove and the gold records' own errors."""
+    rows = [("kind", "caught", "share", "caught by")]
+    for kind, r in mut.kinds.items():
+        name = kind if r.disprovable else f"{kind} (not scored)"
+        rows.append((name, f"{r.caught}/{r.tried}", _pct(r.share), _codes(r.codes)))
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{a:<{width}}  {b:>7}  {c:>6}  {d}".rstrip() for a, b, c, d in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    for kind, reason in mut.undisprovable.items():
+        lines.append(f"not disprovable by the text: {kind}: {reason}")
+    lines.append(f"gold errors: {len(mut.gold_errors)}")
+    return lines
+
+
+def _header(report: EvalReport) -> list[str]:
     return [
-        f"- date: {report['date']}",
-        f"- commit: {report['commit'] or 'unknown'}",
-        f"- engine: {report['engine']}"
-        + (f" (model {report['model']})" if report.get("model") else ""),
-        f"- prompt version: {report.get('prompt_version') or 'n/a'}",
-        f"- fixture set: {report['fixture_set']} ({report['n_letters']} letters)",
+        f"- date: {report.date}",
+        f"- commit: {report.commit or 'unknown'}",
+        f"- engine: {report.engine}" + (f" (model {report.model})" if report.model else ""),
+        f"- prompt version: {report.prompt_version or 'n/a'}",
+        f"- fixture set: {report.fixture_set} ({report.n_letters} letters)",
     ]
 
 
@@ -57,72 +83,95 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str
     return out
 
 
-def to_markdown(report: dict[str, Any]) -> str:
+def _per_surface(report: EvalReport) -> dict[str, dict[str, float]]:
+    return {s: {f.field: f.score for f in sub.fields} for s, sub in report.by_surface.items()}
+
+
+def _surface_heads(report: EvalReport) -> list[str]:
+    return [f"{s} ({sub.n_letters})" for s, sub in report.by_surface.items()]
+
+
+def _confusion_rows(report: EvalReport) -> list[list[str]]:
+    return [[g, *(str(row[c]) for c in GRADE_COLUMNS)] for g, row in report.confusion.items()]
+
+
+def _missed(mut: MutationReport) -> list[str]:
+    return [f"{k}: {m}" for k, r in mut.kinds.items() if r.disprovable for m in r.missed]
+
+
+def to_markdown(report: EvalReport) -> str:
     """report.md: header, per-field table, surfaces, confusion, verification, mutations, diffs."""
-    comp = report.get("comparison") or {}
     lines = ["# Extraction eval", "", *_header(report), "", "## Scores per field", ""]
-    rows = []
-    for f in report["fields"]:
-        change = _change((comp.get(f["field"]) or {}).get("change"))
-        rows.append([f"`{f['field']}`", _pct(f["score"]), str(f["n"]), change])
+    rows = [
+        [f"`{f.field}`", _pct(f.score), str(f.n), _change(_field_change(report, f.field))]
+        for f in report.fields
+    ]
     lines += _md_table(["field", "score", "n", "change"], rows)
 
-    if len(report["by_surface"]) > 1:
-        surfaces = list(report["by_surface"])
+    if len(report.by_surface) > 1:
+        per = _per_surface(report)
         lines += ["", "## Scores per surface form", ""]
-        names = [f["field"] for f in report["fields"]]
-        per = {
-            s: {f["field"]: f["score"] for f in report["by_surface"][s]["fields"]} for s in surfaces
-        }
-        rows = [[f"`{n}`", *(_pct(per[s].get(n)) for s in surfaces)] for n in names]
-        heads = [f"{s} ({report['by_surface'][s]['n_letters']})" for s in surfaces]
-        lines += _md_table(["field", *heads], rows)
+        rows = [
+            [f"`{f.field}`", *(_pct(p.get(f.field)) for p in per.values())] for f in report.fields
+        ]
+        lines += _md_table(["field", *_surface_heads(report)], rows)
 
     lines += ["", "## Grade confusion (rows: gold, columns: predicted)", ""]
-    rows = [
-        [g, *(str(report["confusion"][g][c]) for c in GRADE_COLUMNS)] for g in report["confusion"]
-    ]
-    lines += _md_table(["gold", *GRADE_COLUMNS], rows)
+    lines += _md_table(["gold", *GRADE_COLUMNS], _confusion_rows(report))
 
-    vp = report["verification_power"]
+    vp = report.verification_power
     lines += [
         "",
         "## Verification power",
         "",
-        f"- wrong records flagged by the validators: {vp['flagged_wrong']} of {vp['wrong']}"
-        f" ({_pct(vp['caught'])})",
-        f"- right records flagged (false alarms): {vp['flagged_right']} of {vp['right']}"
-        f" ({_pct(vp['false_alarms'])})",
+        f"- wrong records flagged by the validators: {vp.flagged_wrong} of {vp.wrong}"
+        f" ({_pct(vp.caught)})",
+        f"- right records flagged (false alarms): {vp.flagged_right} of {vp.right}"
+        f" ({_pct(vp.false_alarms)})",
     ]
     lines += ["", "## Mutation test of the validators", ""]
-    mut = report.get("mutations")
+    mut = report.mutations
     if mut is None:
         lines.append("Not run: the validators are not available.")
     else:
-        lines.append(f"Caught {mut['caught']} of {mut['tried']} mutations ({_pct(mut['score'])}).")
+        lines.append(
+            f"Caught {mut.caught} of {mut.tried} mutations of the kinds the text can "
+            f"disprove ({_pct(mut.score)}), made of {len(mut.cases)} gold records. "
+            f"Gold errors: {len(mut.gold_errors)}."
+        )
         lines.append("")
         rows = [
-            [k, str(r["caught"]), str(r["tried"]), _pct(r["share"])]
-            for k, r in mut["kinds"].items()
+            [
+                f"`{k}`",
+                str(r.caught),
+                str(r.tried),
+                _pct(r.share),
+                "yes" if r.disprovable else "no",
+                _codes(r.codes),
+            ]
+            for k, r in mut.kinds.items()
         ]
-        lines += _md_table(["kind", "caught", "tried", "share"], rows)
-        missed = [m for r in mut["kinds"].values() for m in r["missed"]]
+        lines += _md_table(["kind", "caught", "tried", "share", "scored", "caught by"], rows)
+        if mut.undisprovable:
+            lines += ["", "Kinds the text cannot disprove (reported, not scored):", ""]
+            lines += [f"- `{k}`: {reason}" for k, reason in mut.undisprovable.items()]
+        missed = _missed(mut)
         if missed:
             lines += ["", "Not caught:", ""] + [f"- {m}" for m in missed]
-        if mut["baseline_errors"]:
+        if mut.gold_errors:
             lines += ["", "Errors on the unmutated gold records:", ""]
-            lines += [f"- {m}" for m in mut["baseline_errors"]]
+            lines += [f"- {m}" for m in mut.gold_errors]
 
     lines += ["", "## Letters", ""]
-    for letter in report["letters"]:
-        mark = "ok" if letter["perfect"] else "differs"
-        lines.append(f"### {letter['name']} ({letter['surface']}, {letter['status']}, {mark})")
-        if letter.get("error"):
-            lines.append(f"- error: {letter['error']}")
-        lines += [f"- {d}" for d in letter["diffs"]]
-        if letter["issues"]:
+    for letter in report.letters:
+        mark = "ok" if letter.perfect else "differs"
+        lines.append(f"### {letter.name} ({letter.surface}, {letter.status}, {mark})")
+        if letter.error:
+            lines.append(f"- error: {letter.error}")
+        lines += [f"- {d}" for d in letter.diffs]
+        if letter.issues:
             lines.append("- validation issues:")
-            lines += [f"  - {i}" for i in letter["issues"]]
+            lines += [f"  - {i}" for i in letter.issues]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -140,7 +189,7 @@ details{margin:.3rem 0}summary{cursor:pointer}
 """
 
 
-def _esc(x: Any) -> str:
+def _esc(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
@@ -221,112 +270,120 @@ def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(report: dict[str, Any], history: Sequence[dict[str, Any]] = ()) -> str:
+def to_html(report: EvalReport, history: Sequence[HistoryEntry] = ()) -> str:
     """report.html: the markdown report's content with SVG charts of the per-field scores and
     of the scores over time (`history`: comparable history entries, oldest first)."""
-    comp = report.get("comparison") or {}
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Extraction eval: {_esc(report['engine'])} on {_esc(report['fixture_set'])}"
-        "</title>",
+        f"<title>Extraction eval: {_esc(report.engine)} on {_esc(report.fixture_set)}</title>",
         f"<style>{_CSS}</style></head><body><h1>Extraction eval</h1><ul>",
         *(f"<li>{_esc(h[2:])}</li>" for h in _header(report)),
         "</ul><h2>Scores per field</h2>",
-        bar_chart([(f["field"], float(f["score"])) for f in report["fields"]]),
+        bar_chart([(f.field, f.score) for f in report.fields]),
     ]
     rows = []
-    for f in report["fields"]:
-        change = (comp.get(f["field"]) or {}).get("change")
+    for f in report.fields:
+        change = _field_change(report, f.field)
         cls = "" if not change else (' class="good"' if change > 0 else ' class="bad"')
         rows.append(
             [
-                f"<code>{_esc(f['field'])}</code>",
-                _pct(f["score"]),
-                str(f["n"]),
+                f"<code>{_esc(f.field)}</code>",
+                _pct(f.score),
+                str(f.n),
                 f"<span{cls}>{_change(change)}</span>",
             ]
         )
     out.append(_html_table(["field", "score", "n", "change"], rows))
 
-    if len(report["by_surface"]) > 1:
-        surfaces = list(report["by_surface"])
-        per = {
-            s: {f["field"]: f["score"] for f in report["by_surface"][s]["fields"]} for s in surfaces
-        }
+    if len(report.by_surface) > 1:
+        per = _per_surface(report)
         rows = [
-            [f"<code>{_esc(f['field'])}</code>", *(_pct(per[s].get(f["field"])) for s in surfaces)]
-            for f in report["fields"]
+            [f"<code>{_esc(f.field)}</code>", *(_pct(p.get(f.field)) for p in per.values())]
+            for f in report.fields
         ]
-        heads = [f"{s} ({report['by_surface'][s]['n_letters']})" for s in surfaces]
-        out += ["<h2>Scores per surface form</h2>", _html_table(["field", *heads], rows)]
+        out += [
+            "<h2>Scores per surface form</h2>",
+            _html_table(["field", *_surface_heads(report)], rows),
+        ]
 
     if history:
         chart_fields = ("overall", "grade", "strengths.f1", "counts.f1", "mutation_score")
         data: dict[str, list[float | None]] = {}
         for name in chart_fields:
             values = [
-                h.get("mutation_score") if name == "mutation_score" else h["scores"].get(name)
+                h.mutation_score if name == "mutation_score" else h.scores.get(name)
                 for h in history
             ]
             if any(v is not None for v in values):
                 data[name] = values
-        labels = [str(h.get("commit") or h.get("date", "")[:10]) for h in history]
+        labels = [str(h.commit or (h.date or "")[:10]) for h in history]
         out += [
             f"<h2>Scores over time ({len(history)} runs of this engine, model and fixtures)</h2>",
             line_chart(data, labels),
         ]
 
     out.append("<h2>Grade confusion</h2><p class='muted'>rows: gold grade; columns: predicted</p>")
-    out.append(
-        _html_table(
-            ["gold", *GRADE_COLUMNS],
-            [
-                [g, *(str(report["confusion"][g][c]) for c in GRADE_COLUMNS)]
-                for g in report["confusion"]
-            ],
-        )
-    )
-    vp = report["verification_power"]
+    out.append(_html_table(["gold", *GRADE_COLUMNS], _confusion_rows(report)))
+    vp = report.verification_power
     out.append(
         "<h2>Verification power</h2><ul>"
-        f"<li>wrong records flagged: {vp['flagged_wrong']} of {vp['wrong']} "
-        f"({_pct(vp['caught'])})</li>"
-        f"<li>right records flagged (false alarms): {vp['flagged_right']} of {vp['right']} "
-        f"({_pct(vp['false_alarms'])})</li></ul>"
+        f"<li>wrong records flagged: {vp.flagged_wrong} of {vp.wrong} ({_pct(vp.caught)})</li>"
+        f"<li>right records flagged (false alarms): {vp.flagged_right} of {vp.right} "
+        f"({_pct(vp.false_alarms)})</li></ul>"
     )
     out.append("<h2>Mutation test of the validators</h2>")
-    mut = report.get("mutations")
+    mut = report.mutations
     if mut is None:
         out.append("<p>Not run: the validators are not available.</p>")
     else:
-        out.append(f"<p>Caught {mut['caught']} of {mut['tried']} ({_pct(mut['score'])}).</p>")
+        out.append(
+            f"<p>Caught {mut.caught} of {mut.tried} of the kinds the text can disprove "
+            f"({_pct(mut.score)}), made of {len(mut.cases)} gold records. "
+            f"Gold errors: {len(mut.gold_errors)}.</p>"
+        )
         out.append(
             _html_table(
-                ["kind", "caught", "tried", "share"],
+                ["kind", "caught", "tried", "share", "scored", "caught by"],
                 [
-                    [_esc(k), str(r["caught"]), str(r["tried"]), _pct(r["share"])]
-                    for k, r in mut["kinds"].items()
+                    [
+                        _esc(k),
+                        str(r.caught),
+                        str(r.tried),
+                        _pct(r.share),
+                        "yes" if r.disprovable else "no",
+                        _esc(_codes(r.codes)),
+                    ]
+                    for k, r in mut.kinds.items()
                 ],
             )
         )
-        missed = [m for r in mut["kinds"].values() for m in r["missed"]]
+        if mut.undisprovable:
+            out.append(
+                "<p>Kinds the text cannot disprove (reported, not scored):</p><ul>"
+                + "".join(
+                    f"<li><code>{_esc(k)}</code>: {_esc(v)}</li>"
+                    for k, v in mut.undisprovable.items()
+                )
+                + "</ul>"
+            )
+        missed = _missed(mut)
         if missed:
             out.append(
                 "<p>Not caught:</p><ul>" + "".join(f"<li>{_esc(m)}</li>" for m in missed) + "</ul>"
             )
     out.append("<h2>Letters</h2>")
-    for letter in report["letters"]:
-        mark = "ok" if letter["perfect"] else "differs"
-        cls = "good" if letter["perfect"] else "bad"
-        items = [_esc(d) for d in letter["diffs"]]
-        if letter.get("error"):
-            items.insert(0, "error: " + _esc(letter["error"]))
-        items += ["validation: " + _esc(i) for i in letter["issues"]]
+    for letter in report.letters:
+        mark = "ok" if letter.perfect else "differs"
+        cls = "good" if letter.perfect else "bad"
+        items = [_esc(d) for d in letter.diffs]
+        if letter.error:
+            items.insert(0, "error: " + _esc(letter.error))
+        items += ["validation: " + _esc(i) for i in letter.issues]
         body = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""
         out.append(
-            f"<details{' open' if not letter['perfect'] and len(report['letters']) <= 20 else ''}>"
-            f"<summary>{_esc(letter['name'])} ({_esc(letter['surface'])}, "
-            f"{_esc(letter['status'])}, <span class='{cls}'>{mark}</span>)</summary>{body}"
+            f"<details{' open' if not letter.perfect and len(report.letters) <= 20 else ''}>"
+            f"<summary>{_esc(letter.name)} ({_esc(letter.surface)}, "
+            f"{_esc(letter.status)}, <span class='{cls}'>{mark}</span>)</summary>{body}"
             "</details>"
         )
     out.append("</body></html>")
@@ -334,13 +391,14 @@ def to_html(report: dict[str, Any], history: Sequence[dict[str, Any]] = ()) -> s
 
 
 def write_reports(
-    out_dir: str | Path, report: dict[str, Any], history: Sequence[dict[str, Any]] = ()
+    out_dir: str | Path, report: EvalReport, history: Sequence[HistoryEntry] = ()
 ) -> list[Path]:
-    """Write report.md, report.json and report.html into `out_dir`; return their paths."""
+    """Write report.md, report.json (the report model's JSON) and report.html into `out_dir`;
+    return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "report.md", out / "report.json", out / "report.html"]
     paths[0].write_text(to_markdown(report), encoding="utf-8")
-    paths[1].write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    paths[1].write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
     paths[2].write_text(to_html(report, history), encoding="utf-8")
     return paths

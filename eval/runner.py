@@ -1,14 +1,20 @@
-"""Running an engine over gold fixtures and building the report data (a JSON-ready dict)."""
+"""Running an engine over gold fixtures and building the report (eval.models.EvalReport)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from eval.fixtures import Fixture
 from eval.history import git_commit, utc_now
-from eval.mutations import MutationCase, MutationReport, run_mutations
+from eval.models import (
+    EvalReport,
+    FieldRow,
+    LetterRow,
+    MutationReport,
+    SurfaceScores,
+)
+from eval.mutations import MutationCase, run_mutations
 from eval.scoring import (
     Aggregate,
     LetterScore,
@@ -52,18 +58,32 @@ def run_engine(fixtures: Sequence[Fixture], extract: Extract) -> list[Outcome]:
     return outcomes
 
 
-def mutation_report(fixtures: Sequence[Fixture], load: Callable[[Fixture], str]) -> MutationReport:
-    """The mutation test over `fixtures` with the project's validators."""
+def mutation_cases(
+    fixtures: Sequence[Fixture], load: Callable[[Fixture], str]
+) -> list[MutationCase]:
+    """The gold records of `fixtures` with their letters' normalised text."""
+    return [MutationCase(fx.name, load(fx), fx.gold) for fx in fixtures]
+
+
+def synthetic_mutation_cases(n: int, seed: int) -> list[MutationCase]:
+    """The gold records of `n` generated letters (seeded) with their clean text, normalised."""
+    from eval.synth import generate
+    from extractor.loading import load_text
+
+    return [MutationCase(s.id, load_text(s.text).text, s.gold) for s in generate(n, seed)]
+
+
+def mutation_report(cases: Sequence[MutationCase]) -> MutationReport:
+    """The mutation test over `cases` with the project's validators."""
     from validators import validate
 
-    cases = [MutationCase(fx.name, load(fx), fx.gold) for fx in fixtures]
     return run_mutations(cases, validate)
 
 
-def _ordered(agg: Aggregate) -> list[dict[str, Any]]:
+def _ordered(agg: Aggregate) -> list[FieldRow]:
     names = [*HEADLINE_FIELDS, *(f for f in agg.fields if f not in HEADLINE_FIELDS)]
     return [
-        {"field": n, "score": agg.fields[n].score, "n": agg.fields[n].n}
+        FieldRow(field=n, score=agg.fields[n].score, n=agg.fields[n].n)
         for n in names
         if n in agg.fields
     ]
@@ -75,13 +95,13 @@ def build_report(
     fixture_set: str,
     mutations: MutationReport | None,
     requested_engine: str,
-) -> dict[str, Any]:
-    """Everything the three report files and the history line show, as plain data."""
+) -> EvalReport:
+    """Everything the three report files and the history line show."""
     agg = aggregate([o.score for o in outcomes])
-    by_surface: dict[str, dict[str, Any]] = {}
+    by_surface: dict[str, SurfaceScores] = {}
     for surface in dict.fromkeys(o.fixture.surface for o in outcomes):
         sub = aggregate([o.score for o in outcomes if o.fixture.surface == surface])
-        by_surface[surface] = {"n_letters": sub.n_letters, "fields": _ordered(sub)}
+        by_surface[surface] = SurfaceScores(n_letters=sub.n_letters, fields=_ordered(sub))
     power = verification_power(
         (o.document.letter, o.fixture.gold, o.document.validation.issues)
         for o in outcomes
@@ -89,42 +109,45 @@ def build_report(
     )
     info = outcomes[0].document.engine if outcomes else None
     letters = [
-        {
-            "name": o.fixture.name,
-            "surface": o.fixture.surface,
-            "status": o.document.validation.status,
-            "error": o.document.error.message if o.document.error else None,
-            "perfect": o.score.perfect,
-            "diffs": o.score.diffs,
-            "issues": [
+        LetterRow(
+            name=o.fixture.name,
+            surface=o.fixture.surface,
+            status=o.document.validation.status,
+            error=o.document.error.message if o.document.error else None,
+            perfect=o.score.perfect,
+            diffs=o.score.diffs,
+            issues=[
                 f"{i.severity} {i.code} {i.field}: {i.message}"
                 for i in o.document.validation.issues
             ],
-        }
+        )
         for o in outcomes
     ]
-    return {
-        "date": utc_now(),
-        "commit": git_commit(),
-        "engine": info.name if info else requested_engine,
-        "model": info.model if info else None,
-        "prompt_version": info.prompt_version if info else None,
-        "fixture_set": fixture_set,
-        "n_letters": len(outcomes),
-        "fields": _ordered(agg),
-        "by_surface": by_surface,
-        "confusion": {str(k): v for k, v in agg.confusion.items()},
-        "verification_power": power.as_dict(),
-        "mutations": mutations.as_dict() if mutations is not None else None,
-        "letters": letters,
-        "comparison": None,
-    }
+    return EvalReport(
+        date=utc_now(),
+        commit=git_commit(),
+        engine=info.name if info else requested_engine,
+        model=info.model if info else None,
+        prompt_version=info.prompt_version if info else None,
+        fixture_set=fixture_set,
+        n_letters=len(outcomes),
+        fields=_ordered(agg),
+        by_surface=by_surface,
+        confusion={str(k): v for k, v in agg.confusion.items()},
+        verification_power=power.summary(),
+        mutations=mutations,
+        letters=letters,
+    )
 
 
-def field_scores(report: dict[str, Any]) -> dict[str, float]:
-    """The report's per-field scores by field name, plus 'mutation_score' when known."""
-    scores = {f["field"]: float(f["score"]) for f in report["fields"]}
-    mut = (report.get("mutations") or {}).get("score")
-    if mut is not None:
-        scores["mutation_score"] = float(mut)
+def field_scores(report: EvalReport) -> dict[str, float]:
+    """The report's per-field scores by field name, plus 'mutation_score' (the kinds the text
+    can disprove) and 'mutation:KIND' (each kind's share caught) when the mutation test ran."""
+    scores = {f.field: f.score for f in report.fields}
+    if report.mutations is not None:
+        if report.mutations.score is not None:
+            scores["mutation_score"] = report.mutations.score
+        for kind, result in report.mutations.kinds.items():
+            if result.share is not None:
+                scores[f"mutation:{kind}"] = result.share
     return scores

@@ -22,8 +22,9 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from eval.models import VerificationSummary
 from extractor.schema import GRADE_LABELS, Count, Finding, Issue, Letter, SafeguardingInspection
 
 SCALAR_FIELDS: tuple[str, ...] = (
@@ -84,9 +85,9 @@ def normalise(value: object, *, casefold: bool = False) -> str:
     return s.casefold() if casefold else s
 
 
-def scalar_value(letter: Letter | None, path: str) -> Any:
+def scalar_value(letter: Letter | None, path: str) -> object:
     """The value at a dotted path ('recipient.name'), None where any step is missing."""
-    obj: Any = letter
+    obj: object = letter
     for part in path.split("."):
         if obj is None:
             return None
@@ -94,7 +95,7 @@ def scalar_value(letter: Letter | None, path: str) -> Any:
     return obj
 
 
-def _scalar_equal(path: str, gold: Any, pred: Any) -> bool:
+def _scalar_equal(path: str, gold: object, pred: object) -> bool:
     if gold is None or pred is None:
         return gold is None and pred is None
     if isinstance(gold, str) or isinstance(pred, str):
@@ -251,7 +252,7 @@ def _short(s: str, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-def _fmt_scalar(path: str, value: Any) -> str:
+def _fmt_scalar(path: str, value: object) -> str:
     if value is None:
         return "nothing"
     if path == "grade" and isinstance(value, int) and value in GRADE_LABELS:
@@ -473,15 +474,16 @@ class VerificationPower:
     def false_alarms(self) -> float | None:
         return self.flagged_right / self.right if self.right else None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "wrong": self.wrong,
-            "flagged_wrong": self.flagged_wrong,
-            "right": self.right,
-            "flagged_right": self.flagged_right,
-            "caught": self.caught,
-            "false_alarms": self.false_alarms,
-        }
+    def summary(self) -> VerificationSummary:
+        """The counts and both shares, as the eval report holds them."""
+        return VerificationSummary(
+            wrong=self.wrong,
+            flagged_wrong=self.flagged_wrong,
+            right=self.right,
+            flagged_right=self.flagged_right,
+            caught=self.caught,
+            false_alarms=self.false_alarms,
+        )
 
 
 def is_flagged(issues: Iterable[Issue]) -> bool:

@@ -23,10 +23,11 @@ from extractor import extract
 from extractor.engines.llm import CORRECTION_HEADER, LLMEngine
 from extractor.llm_config import LOCAL_PLACEHOLDER_KEY, LLMConfig
 from extractor.schema import Document
+from tests.conftest import REAL_LETTERS as LETTERS
+from tests.conftest import ROOT
+from tests.conftest import example_text as letter_text
 
-ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
-LETTERS = ["worcestershire-2011", "dudley-2011"]
 #: What the recording server calls its model (llama_cpp.server --model_alias).
 RECORDED_MODEL = "gemma-3-270m-q4_k_m"
 #: How instructor's re-ask for an answer that is not valid JSON begins.
@@ -96,10 +97,6 @@ def recording_config(**overrides: Any) -> LLMConfig:
     }
     values.update(overrides)
     return LLMConfig(**values)
-
-
-def letter_text(name: str) -> str:
-    return (ROOT / "examples" / f"{name}.txt").read_text(encoding="utf-8")
 
 
 def interactions_of(cassette: Any) -> list[dict[str, Any]]:

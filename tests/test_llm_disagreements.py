@@ -3,17 +3,14 @@ the text supports. Nothing is overwritten."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from extractor.engines.llm import compare_with_rules
 from extractor.engines.rules import RulesEngine
 from extractor.loading import load_text
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import example_text
 
 
 def test_counts_and_inspections_the_llm_and_rules_disagree_on_are_reported_with_support() -> None:
-    doc = load_text((ROOT / "examples" / "worcestershire-2011.txt").read_text(encoding="utf-8"))
+    doc = load_text(example_text("worcestershire-2011"))
     rules = RulesEngine().extract(doc).letter
     llm = rules.model_copy(deep=True)
     llm.strengths[4].counts[0].count = 12  # "eight of the 12 ..." read as 12
@@ -30,7 +27,7 @@ def test_counts_and_inspections_the_llm_and_rules_disagree_on_are_reported_with_
 
 
 def test_a_grade_the_verdict_line_contradicts_is_reported_as_the_rules_one() -> None:
-    doc = load_text((ROOT / "examples" / "dudley-2011.txt").read_text(encoding="utf-8"))
+    doc = load_text(example_text("dudley-2011"))
     rules = RulesEngine().extract(doc).letter
     llm = rules.model_copy(update={"grade": 2, "grade_label": "Performs adequately"})
     found = {d.field: d for d in compare_with_rules(doc.text, llm, rules)}
@@ -40,6 +37,6 @@ def test_a_grade_the_verdict_line_contradicts_is_reported_as_the_rules_one() -> 
 
 
 def test_identical_records_have_no_disagreements() -> None:
-    doc = load_text((ROOT / "examples" / "dudley-2011.txt").read_text(encoding="utf-8"))
+    doc = load_text(example_text("dudley-2011"))
     rules = RulesEngine().extract(doc).letter
     assert compare_with_rules(doc.text, rules.model_copy(deep=True), rules) == []

@@ -24,22 +24,22 @@ from extractor.errors import LLMError
 from extractor.llm_config import LLMConfig
 from extractor.loading import load_text
 from extractor.schema import Document
+from tests.conftest import example_text, gold_record
 from tests.scripted_server import SCRIPTED_MODEL, Reply, chat, error, scripted_server
 
 # The scripted server listens on loopback; --block-network allows only that.
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])
 
-ROOT = Path(__file__).resolve().parent.parent
 LETTER = "worcestershire-2011"
 
 
 def letter_text() -> str:
-    return (ROOT / "examples" / f"{LETTER}.txt").read_text(encoding="utf-8")
+    return example_text(LETTER)
 
 
 def gold_answer() -> dict[str, Any]:
     """The hand-labelled gold record, as the compact answer a perfect model would give."""
-    gold = json.loads((ROOT / "eval" / "gold" / f"{LETTER}.json").read_text())["letter"]
+    gold = gold_record(LETTER)
 
     def bullets(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [

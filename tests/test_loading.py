@@ -13,8 +13,9 @@ from noise import RUNNING_HEADER, VARIANTS, to_pdf
 
 from extractor.errors import InputError
 from extractor.loading import LoadedText, load_file, load_text, normalise
+from tests.conftest import EXAMPLES
+from tests.conftest import example_text as read_example
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 LETTERS = ["worcestershire-2011", "dudley-2011"]
 VERDICTS = {
     "worcestershire-2011": "Children's services assessment\tPerforms poorly (1)",
@@ -22,10 +23,6 @@ VERDICTS = {
 }
 # Variants whose needles are copied into the original character for character.
 EXACT_COPY = {"crlf", "page_furniture"}
-
-
-def read_example(name: str) -> str:
-    return (EXAMPLES / f"{name}.txt").read_text(encoding="utf-8")
 
 
 def collapse_blank_runs(text: str) -> str:

@@ -16,10 +16,11 @@ import pytest
 from extractor import extract, extract_file
 from extractor.loading import normalise
 from extractor.schema import Letter
+from tests.conftest import REAL_LETTERS as LETTERS
+from tests.conftest import example_text as letter_text
+from tests.conftest import gold_letter as gold
 from tests.noise import VARIANTS, to_pdf
-from tests.test_rules_engine import LETTERS, gold, letter_text, without_provenance
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.test_rules_engine import without_provenance
 
 
 def assert_matches_gold(letter: Letter | None, name: str) -> None:

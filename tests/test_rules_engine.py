@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,18 +15,9 @@ from extractor.engines.rules import (
 )
 from extractor.loading import load_text
 from extractor.schema import Letter
-
-ROOT = Path(__file__).resolve().parents[1]
-LETTERS = ["worcestershire-2011", "dudley-2011"]
-
-
-def letter_text(name: str) -> str:
-    return (ROOT / "examples" / f"{name}.txt").read_text(encoding="utf-8")
-
-
-def gold(name: str) -> Letter:
-    data = json.loads((ROOT / "eval" / "gold" / f"{name}.json").read_text(encoding="utf-8"))
-    return Letter.model_validate(data["letter"])
+from tests.conftest import REAL_LETTERS as LETTERS
+from tests.conftest import example_text as letter_text
+from tests.conftest import gold_letter as gold
 
 
 def without_provenance(value: Any) -> Any:

@@ -7,14 +7,13 @@ and names the issue code and field path that must report it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from extractor.schema import Issue, Letter
+from tests.conftest import example_text, gold_record
 from validators import (
     CHECKS,
     CHECKS_BY_NAME,
@@ -29,7 +28,6 @@ from validators import (
 )
 from validators.text import contains, numbers_in
 
-ROOT = Path(__file__).resolve().parent.parent
 LETTERS = ("worcestershire", "dudley")
 
 WORCS_VERDICT = "Children's services assessment\tPerforms poorly (1)"
@@ -42,13 +40,11 @@ def normalised(raw: str) -> str:
 
 
 def letter_text(name: str) -> str:
-    return normalised((ROOT / "examples" / f"{name}-2011.txt").read_text(encoding="utf-8"))
+    return normalised(example_text(f"{name}-2011"))
 
 
 def gold_dict(name: str) -> dict[str, Any]:
-    data = json.loads((ROOT / "eval" / "gold" / f"{name}-2011.json").read_text(encoding="utf-8"))
-    letter: dict[str, Any] = data["letter"]
-    return letter
+    return gold_record(f"{name}-2011")
 
 
 def gold(name: str) -> Letter:
