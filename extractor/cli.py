@@ -300,7 +300,7 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
         for path in letters:
             if not args.force and store.is_done(str(path), document_key(file_sha256(path), info)):
                 skipped += 1
-                progress.step(path.name)
+                progress.step(shown(path.name))
                 continue
             yield path
 
@@ -309,16 +309,22 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
     started = time.perf_counter()
     extraction_seconds = 0.0
     problem: ExtractorError | None = None
+    endpoint_answered = False
     try:
         for item in iter_extracted(todo(), engine, concurrency=concurrency, limits=limits):
-            if item.endpoint_error and not this_run:
-                # The first answer says no letter can be done: stop, rather than fail them all.
+            if item.endpoint_error and not endpoint_answered:
+                # The endpoint's first word is that no letter can be done (unreachable, key
+                # refused): stop, rather than fail every letter one by one.
                 raise ConfigurationError(item.endpoint_error)
-            extraction_seconds += item.seconds
             doc = item.document
-            store.add(doc, run_id=run_id, text=item.text, force=args.force)
+            endpoint_answered |= doc.usage.calls > 0 and item.endpoint_error is None
+            extraction_seconds += item.seconds
+            written = store.add(doc, run_id=run_id, text=item.text, force=args.force)
+            progress.step(shown(item.path.name))
+            if written.doc_id is None:  # another run into this --out wrote it first
+                skipped += 1
+                continue
             this_run.append(doc)
-            progress.step(item.path.name)
             if doc.validation.status == "failed":
                 message = doc.error.message if doc.error else "unknown error"
                 detail = one_line(message.removeprefix(f"{item.path}: "))

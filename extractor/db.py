@@ -154,6 +154,11 @@ CREATE TABLE IF NOT EXISTS disagreements (
     supported_by_text TEXT NOT NULL,
     PRIMARY KEY (doc_id, position)
 );
+CREATE INDEX IF NOT EXISTS findings_by_path ON findings(path);
+CREATE INDEX IF NOT EXISTS counts_by_path ON counts(path);
+CREATE INDEX IF NOT EXISTS inspections_by_path ON inspections(path);
+CREATE INDEX IF NOT EXISTS issues_by_path ON issues(path);
+CREATE INDEX IF NOT EXISTS disagreements_by_path ON disagreements(path);
 CREATE VIEW IF NOT EXISTS authority_years AS
     SELECT authority_key, assessment_year AS year, grade, grade_label AS label, status,
            n_strengths, n_areas, local_authority, path

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,7 +157,9 @@ def test_force_costs_about_what_a_fresh_run_does(tmp_path: Path) -> None:
     )
     forced = time.perf_counter() - t0
     assert done.returncode == 0
-    assert forced < 1.5 * fresh + 1.0, (fresh, forced)
+    # rewriting the whole store per letter made it three times a fresh run; under load (a
+    # shared CI machine) the two swing by tens of percent either way
+    assert forced < 2 * fresh + 2.0, (fresh, forced)
 
 
 # --- two runs at once -------------------------------------------------------------------------------
@@ -342,3 +345,35 @@ def test_a_full_disk_is_one_clear_error_and_loses_nothing_written(tmp_path: Path
     assert len(read_csv(out / "letters.csv")) == kept
     assert len(records(out)) == kept
     assert set(before) <= {p.name for p in out.iterdir()}
+
+
+class _SlowOnDudley:
+    """The rules engine, except that the Dudley letter waits (as an LLM retry would)."""
+
+    name = "rules"
+
+    def __init__(self) -> None:
+        from extractor.engines.rules import RulesEngine
+
+        self.rules = RulesEngine()
+
+    def info(self) -> EngineInfo:
+        return self.rules.info()
+
+    def extract(self, doc: Any) -> Any:
+        return self.rules.extract(doc)
+
+    async def aextract(self, doc: Any) -> Any:
+        import asyncio
+
+        if "dudley" in doc.path:
+            await asyncio.sleep(1.0)
+        return self.rules.extract(doc)
+
+
+def test_the_batch_yields_in_completion_order_so_a_slow_letter_holds_back_none() -> None:
+    from extractor.pipeline import iter_extracted
+
+    paths = [EXAMPLES / "dudley-2011.txt", EXAMPLES / "worcestershire-2011.txt"]
+    done = [item.path.name for item in iter_extracted(paths, _SlowOnDudley(), concurrency=2)]
+    assert done == ["worcestershire-2011.txt", "dudley-2011.txt"]
