@@ -14,8 +14,9 @@ MASK = "[REDACTED]"
 
 # sk-proj-AbC123..., sk-AbC123... (OpenAI keys and their look-alikes)
 _KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}")
-# Authorization: Bearer eyJhbGciOi...
-_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=\-]{8,}")
+# Authorization: Bearer eyJhbGciOi... (a token has a digit and 16+ characters: "bearer of" and
+# "bearer information" in a letter's prose are left alone)
+_BEARER = re.compile(r"(?i)\b(bearer)\s+(?=[A-Za-z._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{16,}")
 # api_key=abc123..., "api-key": "abc123..."
 _NAMED = re.compile(r"(?i)\b(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=\-]{8,}")
 

@@ -312,3 +312,34 @@ def test_an_unreachable_endpoint_stops_the_run_with_one_error(
     lines = err_lines(capsys)
     assert code == 2
     assert len(lines) == 1 and "cannot be reached" in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    "prose",
+    ["the bearer of responsibility", "as bearer information officers", "risk-assessments"],
+)
+def test_redact_leaves_a_letters_prose_alone(prose: str) -> None:
+    assert redact(prose) == prose
+
+
+def test_a_folder_that_cannot_be_listed_gives_one_line_and_the_batch_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chmod cannot lock root out, so the refusal is the operating system's answer, simulated
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "dudley-2011.txt", src)
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert run(str(src), "--out", str(tmp_path / "out"), "--engine", "rules") == 0
+    lines = err_lines(capsys)
+    assert [ln for ln in lines if "locked" in ln] == [
+        f"skipped: {src / 'locked'}: cannot read the folder (Permission denied)"
+    ]
+    assert list(records(tmp_path / "out")) == ["dudley-2011.txt"]

@@ -220,3 +220,31 @@ def test_gold_of_an_unknown_file_is_one_line(
 ) -> None:
     assert main(["gold", str(reviewed), "nowhere.txt"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_disagreements_are_shown_side_by_side(tmp_path: Path) -> None:
+    from extractor import extract_file
+    from extractor.db import Store
+    from extractor.review import write_review
+    from extractor.schema import Disagreement
+
+    doc = extract_file(EXAMPLES / "dudley-2011.txt")
+    doc.disagreements = [
+        Disagreement(field="grade", llm="2", rules="3", supported_by_text="rules"),
+    ]
+    store = Store.open(tmp_path)
+    try:
+        run_id = store.start_run({}, {}, "test")
+        text = (EXAMPLES / "dudley-2011.txt").read_text("utf-8")
+        store.add(doc, run_id=run_id, text=text)
+        write_review(store, tmp_path / "review.html")
+        assert store.query("SELECT field, llm, rules FROM disagreements")[0][:] == (
+            "grade",
+            "2",
+            "3",
+        )
+    finally:
+        store.close()
+    page = (tmp_path / "review.html").read_text("utf-8")
+    table = page[page.index("LLM and rules disagree") :]
+    assert "<th>grade</th><td>2</td><td>3</td><td>rules</td>" in table
