@@ -246,9 +246,10 @@ def check_out(out: Path) -> Store:
         raise StoreError(f"--out {shown(out)} is a file, not a folder")
     store = Store.open(out)
     # The exports are written beside the database at the end: prove now that they can be.
+    probe = out / f".write-check.{os.getpid()}"  # two runs at once each use their own
     try:
-        atomic_write(out / ".write-check", "ok\n")
-        (out / ".write-check").unlink()
+        atomic_write(probe, "ok\n")
+        probe.unlink()
     except (StoreError, OSError) as exc:
         store.close()
         raise StoreError(f"--out {shown(out)}: cannot write files there ({exc})") from exc

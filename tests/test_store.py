@@ -165,12 +165,18 @@ def test_force_costs_about_what_a_fresh_run_does(tmp_path: Path) -> None:
 # --- two runs at once -------------------------------------------------------------------------------
 
 
-def test_two_concurrent_runs_one_forced_keep_every_letter_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("second", ["plain", "force"], ids=["both-plain", "one-forced"])
+def test_two_concurrent_runs_keep_every_letter_exactly_once(second: str, tmp_path: Path) -> None:
     letters = letters_folder(tmp_path / "in", 120)
     out = tmp_path / "out"
     base = cli("run", str(letters), "--out", str(out), "--engine", "rules", "-q")
     a = subprocess.Popen(base, env=ENV, stderr=subprocess.PIPE, text=True)
-    b = subprocess.Popen([*base, "--force"], env=ENV, stderr=subprocess.PIPE, text=True)
+    b = subprocess.Popen(
+        [*base, "--force"] if second == "force" else base,
+        env=ENV,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _, err_a = a.communicate(timeout=300)
     _, err_b = b.communicate(timeout=300)
     assert (a.returncode, b.returncode) == (0, 0), (err_a, err_b)
@@ -185,11 +191,15 @@ def test_two_concurrent_runs_one_forced_keep_every_letter_exactly_once(tmp_path:
         "(SELECT max(doc_id) FROM documents d WHERE d.path = l.path)"
     ).fetchone()
     assert newest == (120,)
-    # the forced run extracted all 120; the other one only what it reached first
-    per_path = con.execute("SELECT count(*) FROM documents GROUP BY path").fetchall()
-    assert all(1 <= n <= 2 for (n,) in per_path)
+    per_path = [n for (n,) in con.execute("SELECT count(*) FROM documents GROUP BY path")]
+    if second == "plain":
+        assert per_path == [1] * 120  # the later of two writers of one key adds nothing
+    else:
+        assert all(1 <= n <= 2 for n in per_path)  # the forced run adds its own extraction
     assert sorted(Path(r["source"]["path"]).name for r in records(out)) == names
     assert len(read_csv(out / "letters.csv")) == 120
+    runs = con.execute("SELECT extracted + skipped FROM runs").fetchall()
+    assert runs == [(120,), (120,)]
 
 
 # --- tables --------------------------------------------------------------------------------------
