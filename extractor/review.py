@@ -220,6 +220,10 @@ _SCRIPT = """
     });
     document.getElementById('f-count').textContent=n+' shown';
   }
+  // review.html#status=flagged&code=grade.verdict_mismatch opens with those filters set
+  var want=new URLSearchParams(location.hash.slice(1));
+  if(want.get('status')) st.value=want.get('status');
+  if(want.get('code')) cd.value=want.get('code');
   st.addEventListener('change',apply); cd.addEventListener('change',apply);
   document.querySelectorAll('tr[data-field]').forEach(function(tr){
     tr.addEventListener('mouseenter',function(){

@@ -343,3 +343,20 @@ def test_a_folder_that_cannot_be_listed_gives_one_line_and_the_batch_goes_on(
         f"skipped: {src / 'locked'}: cannot read the folder (Permission denied)"
     ]
     assert list(records(tmp_path / "out")) == ["dudley-2011.txt"]
+
+
+def test_auto_with_an_openai_key_names_openai_and_the_model_before_any_letter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from extractor.cli import build_parser
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OFSTED_LLM_MODEL", raising=False)
+    args = build_parser().parse_args(["run", "x.txt", "--engine", "auto"])
+    said: list[str] = []
+    engine = options.engine_from_args(args, said.append)
+    assert engine.info().name != "rules"
+    assert len(said) == 1
+    assert "model gpt-4o-mini on openai at https://api.openai.com/v1" in said[0]
+    assert "because OPENAI_API_KEY is set" in said[0] and KEY not in said[0]

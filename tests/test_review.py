@@ -159,8 +159,8 @@ def test_failed_checks_stand_beside_their_fields(reviewed: Path) -> None:
     assert "grade.verdict_mismatch" in html_text[row : html_text.index("</tr>", row)]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package chromium)")
-def test_the_page_loads_in_chromium_with_one_highlight_per_span(reviewed: Path) -> None:
+def chromium_dom(url: str) -> str:
+    """The page's DOM after its scripts ran, from headless Chromium."""
     assert CHROMIUM is not None
     with tempfile.TemporaryDirectory() as profile:
         done = subprocess.run(
@@ -173,7 +173,7 @@ def test_the_page_loads_in_chromium_with_one_highlight_per_span(reviewed: Path) 
                 "--no-first-run",
                 f"--user-data-dir={profile}",
                 "--dump-dom",
-                (reviewed / "review.html").as_uri(),
+                url,
             ],
             capture_output=True,
             text=True,
@@ -181,11 +181,37 @@ def test_the_page_loads_in_chromium_with_one_highlight_per_span(reviewed: Path) 
             check=False,
         )
     assert done.returncode == 0, done.stderr[-2000:]
-    dom = parse(done.stdout)
+    return done.stdout
+
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (Debian package chromium)"
+)
+
+
+@needs_chromium
+def test_the_page_loads_in_chromium_with_one_highlight_per_span(reviewed: Path) -> None:
+    dom = parse(chromium_dom((reviewed / "review.html").as_uri()))
     assert dom.body.get("data-ready") == "yes"  # the filter script ran without an error
     source = parse((reviewed / "review.html").read_text("utf-8"))
     assert len(dom.marks) == len(source.marks) > 50
     assert sorted(dom.marks) == sorted(source.marks)
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    ("filters", "shown"),
+    [
+        ("status=passed", ["passed", "passed"]),
+        ("status=flagged", ["flagged"]),
+        ("code=grade.verdict_mismatch", ["flagged"]),
+        ("", ["flagged", "failed", "passed", "passed"]),
+    ],
+    ids=["passed", "flagged", "by-code", "none"],
+)
+def test_the_filters_hide_the_other_letters(reviewed: Path, filters: str, shown: list[str]) -> None:
+    dom = parse(chromium_dom(f"{(reviewed / 'review.html').as_uri()}#{filters}"))
+    assert [s["data-status"] for s in dom.sections if "hidden" not in s] == shown
 
 
 # --- gold ----------------------------------------------------------------------------------------
