@@ -118,7 +118,7 @@ def _engine(args: argparse.Namespace) -> Engine:
     name = getattr(args, "engine", "rules")
     if hasattr(args, "base_url") and hasattr(args, "model"):
         # Called from the main CLI: its options (model, base URL, cache...) apply here too.
-        from extractor.cli import engine_from_args
+        from extractor.options import engine_from_args
 
         return engine_from_args(args, notify)
     return make_engine(name, notify=notify)

@@ -13,11 +13,13 @@ from extractor.errors import (
     ExtractorError,
     InputError,
     LLMError,
+    StoreError,
 )
 from extractor.schema import SCHEMA_VERSION, Document, Letter
 
 if TYPE_CHECKING:
-    from extractor.pipeline import extract, extract_file, make_engine
+    from extractor.limits import Limits
+    from extractor.pipeline import extract, extract_file, extract_many, make_engine
 
 __version__ = "0.1.0"
 
@@ -30,9 +32,12 @@ __all__ = [
     "InputError",
     "LLMError",
     "Letter",
+    "Limits",
+    "StoreError",
     "__version__",
     "extract",
     "extract_file",
+    "extract_many",
     "make_engine",
 ]
 
@@ -40,8 +45,12 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The pipeline imports `validators`, which imports `extractor.schema`; loading it lazily
     # lets `import validators` come first without a circular import.
-    if name in ("extract", "extract_file", "make_engine"):
+    if name in ("extract", "extract_file", "extract_many", "make_engine"):
         from extractor import pipeline
 
         return getattr(pipeline, name)
+    if name == "Limits":
+        from extractor.limits import Limits
+
+        return Limits
     raise AttributeError(f"module 'extractor' has no attribute {name!r}")

@@ -1,28 +1,32 @@
 """`ofsted-extract`: a thin command line over the library.
 
 Library errors become one line on stderr and an exit code here, and nowhere else:
-0 all inputs extracted (passed or flagged), 1 some input failed, 2 usage or configuration error.
+0 all inputs extracted (passed or flagged), 1 some input failed, 2 usage or configuration error
+(a bad option, an unusable --out, an LLM endpoint that cannot be reached, a full disk).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
+import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from extractor import __version__
-from extractor.engines.base import Engine
-from extractor.errors import ConfigurationError, ExtractorError
-from extractor.pipeline import ENGINE_NAMES, extract_many, make_engine
+from extractor.db import DB_NAME, Store, document_key, file_sha256
+from extractor.errors import ConfigurationError, ExtractorError, StoreError
+from extractor.export import EXPORTS, atomic_write, export_all
+from extractor.limits import DEFAULT_LIMITS, Limits
+from extractor.options import add_engine_arguments, engine_from_args, positive_int
+from extractor.pipeline import iter_extracted
+from extractor.redact import redact
 from extractor.schema import Document, Letter
-from extractor.store import FINDINGS_CSV, LETTERS_CSV, RECORDS, RecordStore
 
 LETTER_SUFFIXES = (".txt", ".md", ".pdf")
 
@@ -43,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
         return code
     except ExtractorError as exc:
-        print(f"ofsted-extract: error: {exc}", file=sys.stderr)
+        print(f"ofsted-extract: error: {one_line(str(exc), width=400)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ofsted-extract: interrupted; re-run the same command to resume", file=sys.stderr)
@@ -61,18 +65,74 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="extract letters (files or folders) into records.jsonl, letters.csv, findings.csv",
-        description="Extract every .txt, .md and .pdf letter under PATH into --out. Re-running "
-        "into the same --out resumes: letters already extracted are skipped.",
+        help="extract letters (files or folders) into DIR/letters.db and tidy CSV/JSONL files",
+        description="Extract every .txt, .md and .pdf letter under PATH into --out: the "
+        f"database {DB_NAME} and {', '.join(EXPORTS)}. Re-running into the same --out resumes: "
+        "a letter whose bytes and engine are unchanged is skipped.",
     )
     run.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
     run.add_argument(
         "--out", "-o", type=Path, default=Path("out"), help="output folder (default: out)"
     )
-    run.add_argument("--force", action="store_true", help="re-extract letters already done")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="extract letters already done again (a new extraction; the old one is kept)",
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    limits = run.add_argument_group("size limits (an input over one fails at once)")
+    limits.add_argument(
+        "--max-bytes",
+        type=positive_int,
+        default=DEFAULT_LIMITS.max_bytes,
+        help="largest file, bytes (default %(default)s)",
+    )
+    limits.add_argument(
+        "--max-pages",
+        type=positive_int,
+        default=DEFAULT_LIMITS.max_pages,
+        help="most PDF pages (default %(default)s)",
+    )
+    limits.add_argument(
+        "--max-chars",
+        type=positive_int,
+        default=DEFAULT_LIMITS.max_chars,
+        help="most characters of text (default %(default)s)",
+    )
     add_engine_arguments(run)
     run.set_defaults(handler=cmd_run)
+
+    export = sub.add_parser(
+        "export",
+        help=f"rebuild {', '.join(EXPORTS)} from DIR/{DB_NAME}",
+        description="Write the tidy files again from the database, e.g. after deleting them.",
+    )
+    export.add_argument("dir", type=Path, metavar="DIR", help="a run's --out folder")
+    export.set_defaults(handler=cmd_export)
+
+    review = sub.add_parser(
+        "review",
+        help="write DIR/review.html: each letter's text with its extracted values highlighted",
+        description="A self-contained page: flagged and failed letters first, then passed; "
+        "every extracted value's evidence highlighted in the letter, failed checks beside "
+        "their fields, LLM-versus-rules disagreements; filters by status and issue code.",
+    )
+    review.add_argument("dir", type=Path, metavar="DIR", help="a run's --out folder")
+    review.add_argument("--output", type=Path, help="where to write (default: DIR/review.html)")
+    review.set_defaults(handler=cmd_review)
+
+    gold = sub.add_parser(
+        "gold",
+        help="write a letter's record as a draft gold fixture (eval/gold format) to correct",
+        description="Write the current record of FILE (as given to `run`) as a gold fixture "
+        "for a reviewer to correct against the letter and add to eval/gold/ (eval/LABELLING.md).",
+    )
+    gold.add_argument("dir", type=Path, metavar="DIR", help="a run's --out folder")
+    gold.add_argument("file", metavar="FILE", help="the letter file, as given to `run`")
+    gold.add_argument(
+        "--to", type=Path, help="folder for the fixture (default: DIR/gold)", dest="to"
+    )
+    gold.set_defaults(handler=cmd_gold)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a letter record")
     schema.add_argument(
@@ -102,103 +162,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every command that runs an engine shares."""
-    g = parser.add_argument_group("engine")
-    g.add_argument(
-        "--engine",
-        choices=ENGINE_NAMES,
-        default="auto",
-        help="rules (no LLM), llm, or auto: the LLM when one is configured, else rules (default)",
-    )
-    g.add_argument("--model", help="LLM model name (default: $OFSTED_MODEL or gpt-4o-mini)")
-    g.add_argument("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL)")
-    g.add_argument(
-        "--backend",
-        help="server kind, which sets how the schema is enforced: openai, llama-cpp-python, "
-        "llama.cpp, ollama, vllm, lmstudio (default: guessed from the URL)",
-    )
-    g.add_argument("--mode", help="instructor mode override, e.g. TOOLS, JSON, JSON_SCHEMA")
-    g.add_argument("--max-reasks", type=int, help="validator-driven re-asks per letter (default 2)")
-    g.add_argument("--token-budget", type=int, help="tokens per letter across all attempts")
-    g.add_argument("--timeout", type=float, help="seconds per HTTP request")
-    g.add_argument(
-        "--concurrency",
-        type=int,
-        help="letters in flight at once (default: 4 on OpenAI, 1 on a local server)",
-    )
-    g.add_argument("--no-cache", action="store_true", help="ignore and do not fill the LLM cache")
-    g.add_argument("--cache-dir", type=Path, help="LLM answer cache folder")
-    g.add_argument(
-        "--price",
-        action="append",
-        default=[],
-        metavar="MODEL=IN,OUT",
-        help="USD per million prompt,completion tokens, e.g. gpt-4o-mini=0.15,0.60",
-    )
+# --- messages ------------------------------------------------------------------------------------
 
 
-def engine_from_args(args: argparse.Namespace, notify: Callable[[str], None]) -> Engine:
-    """Build the engine the options ask for (reading the LLM settings only when needed)."""
-    if args.engine == "rules":
-        return make_engine("rules")
-    overrides = {
-        "model": args.model,
-        "base_url": args.base_url,
-        "backend": args.backend,
-        "mode": args.mode,
-        "max_reasks": args.max_reasks,
-        "token_budget": args.token_budget,
-        "timeout": args.timeout,
-        "concurrency": args.concurrency,
-        "cache_dir": args.cache_dir,
-        "use_cache": False if args.no_cache else None,
-        "prices": _parse_prices(args.price) or None,
-    }
-    try:
-        from extractor.llm_config import LLMConfig
-    except ImportError:
-        return make_engine(args.engine, notify=notify)
-    config = LLMConfig.from_env(**{k: v for k, v in overrides.items() if v is not None})
-    return make_engine(args.engine, llm_config=config, notify=notify)
+def shown(value: object) -> str:
+    """A file name fit for a one-line message: control characters (a newline in a name)
+    written as escapes, so a name cannot start a line of its own."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
 
 
-def _parse_prices(items: list[str]) -> dict[str, tuple[float, float]]:
-    prices = {}
-    for item in items:
-        try:
-            model, rest = item.split("=", 1)
-            prompt, completion = (float(x) for x in rest.split(","))
-        except ValueError:
-            raise ConfigurationError(
-                f"--price {item!r}: expected MODEL=PROMPT_USD,COMPLETION_USD per million tokens"
-            ) from None
-        prices[model] = (prompt, completion)
-    return prices
+def one_line(message: str, width: int = 240) -> str:
+    """A message on one line, secrets masked: a provider's multi-line error body (which may
+    echo the key) must not break the log or leak."""
+    flat = shown(" ".join(redact(message).split()))
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
-# --- run -----------------------------------------------------------------------------------------
+# --- finding letters -----------------------------------------------------------------------------
 
 
-def find_letters(paths: Sequence[str]) -> list[Path]:
+def find_letters(paths: Sequence[str], warn: Callable[[str], None] = lambda _: None) -> list[Path]:
     """Files named, and letter files (.txt .md .pdf) under folders named, in a stable order.
 
-    A path that does not exist is kept, so that it gets its own failed document.
+    A path that does not exist is kept, so that it gets its own failed document. A folder that
+    cannot be listed, a link that loops back to a folder already read, or a broken link gives
+    one `warn` line and the search goes on; hidden files and folders are skipped.
     """
     found: list[Path] = []
     seen: set[Path] = set()
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            candidates = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file()
-                and f.suffix.lower() in LETTER_SUFFIXES
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-        else:
-            candidates = [p]
+        candidates = sorted(_walk(p, warn)) if p.is_dir() else [p]
         for f in candidates:
             if f not in seen:
                 seen.add(f)
@@ -206,68 +200,172 @@ def find_letters(paths: Sequence[str]) -> list[Path]:
     return found
 
 
+def _walk(root: Path, warn: Callable[[str], None]) -> Iterator[Path]:
+    # An explicit stack, not recursion: a folder 1,000 deep is just 1,000 entries.
+    folders_read: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in folders_read:
+                warn(f"skipped: {shown(folder)}: a link back to a folder already read (a loop)")
+                continue
+            folders_read.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            warn(f"skipped: {shown(folder)}: cannot read the folder ({exc.strerror or exc})")
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():
+                    stack.append(path)
+                elif entry.is_file():
+                    if path.suffix.lower() in LETTER_SUFFIXES:
+                        yield path
+                elif entry.is_symlink() and path.suffix.lower() in LETTER_SUFFIXES:
+                    warn(f"skipped: {shown(path)}: a link to nothing")
+            except OSError as exc:
+                warn(f"skipped: {shown(path)}: cannot read it ({exc.strerror or exc})")
+
+
+# --- run -----------------------------------------------------------------------------------------
+
+
+def check_out(out: Path) -> Store:
+    """Open --out before any work: a file, an unwritable folder or a full disk is one error.
+
+    Raises:
+        StoreError: naming --out and the problem.
+    """
+    if out.exists() and not out.is_dir():
+        raise StoreError(f"--out {shown(out)} is a file, not a folder")
+    store = Store.open(out)
+    # The exports are written beside the database at the end: prove now that they can be.
+    probe = out / f".write-check.{os.getpid()}"  # two runs at once each use their own
+    try:
+        atomic_write(probe, "ok\n")
+        probe.unlink()
+    except (StoreError, OSError) as exc:
+        store.close()
+        raise StoreError(f"--out {shown(out)}: cannot write files there ({exc})") from exc
+    return store
+
+
+def run_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's options as recorded in the `runs` table (secrets are masked on write)."""
+    skip = {"handler"}
+    return {
+        k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in skip
+    }
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     err: TextIO = sys.stderr
-    engine = engine_from_args(args, notify=lambda m: print(f"note: {m}", file=err))
-    letters = find_letters(args.paths)
+    store = check_out(args.out)
+    try:
+        return _run(args, store, err)
+    finally:
+        store.close()
+
+
+def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
+    def say(line: str) -> None:
+        print(line, file=err)
+
+    engine = engine_from_args(args, notify=lambda m: say(f"note: {one_line(m, width=400)}"))
+    info = engine.info()
+    letters = find_letters(args.paths, warn=say)
     if not letters:
-        raise ConfigurationError(f"no letters found in {', '.join(args.paths)}")
-
-    store = RecordStore(args.out)
-    store.open()
-    if store.dropped_lines:
-        print(
-            f"note: dropped {store.dropped_lines} torn line(s) left by an interrupted run", file=err
-        )
-    todo = [p for p in letters if args.force or not store.done(str(p))]
-    skipped = len(letters) - len(todo)
-    if skipped and not args.quiet:
-        print(f"resuming: {skipped} of {len(letters)} letters already done in {args.out}", file=err)
-
+        raise ConfigurationError(f"no letters found in {', '.join(map(shown, args.paths))}")
+    limits = Limits(max_bytes=args.max_bytes, max_pages=args.max_pages, max_chars=args.max_chars)
     config = getattr(engine, "config", None)
     concurrency = config.resolved_concurrency if config is not None else 1
-    progress = Progress(len(todo), err, enabled=not args.quiet)
+    engine_record: dict[str, Any] = {"info": info.model_dump()}
+    if config is not None:
+        engine_record["config"] = {
+            k: str(v) for k, v in vars(config).items() if k != "api_key" and v is not None
+        }
+    run_id = store.start_run(run_arguments(args), engine_record, __version__)
+
+    skipped = 0
+
+    def todo() -> Iterator[Path]:
+        # Decided per letter as the batch reaches it, so a letter another run has finished in
+        # the meantime is not done twice.
+        nonlocal skipped
+        for path in letters:
+            if not args.force and store.is_done(str(path), document_key(file_sha256(path), info)):
+                skipped += 1
+                progress.step(shown(path.name))
+                continue
+            yield path
+
+    progress = Progress(len(letters), err, enabled=not args.quiet)
     this_run: list[Document] = []
     started = time.perf_counter()
     extraction_seconds = 0.0
-
-    async def go() -> None:
-        nonlocal extraction_seconds
-        async for path, doc, seconds in extract_many(todo, engine, concurrency=concurrency):
-            extraction_seconds += seconds
-            store.add(doc)
+    problem: ExtractorError | None = None
+    endpoint_answered = False
+    try:
+        for item in iter_extracted(todo(), engine, concurrency=concurrency, limits=limits):
+            if item.endpoint_error and not endpoint_answered:
+                # The endpoint's first word is that no letter can be done (unreachable, key
+                # refused): stop, rather than fail every letter one by one.
+                raise ConfigurationError(item.endpoint_error)
+            doc = item.document
+            endpoint_answered |= doc.usage.calls > 0 and item.endpoint_error is None
+            extraction_seconds += item.seconds
+            written = store.add(doc, run_id=run_id, text=item.text, force=args.force)
+            progress.step(shown(item.path.name))
+            if written.doc_id is None:  # another run into this --out wrote it first
+                skipped += 1
+                continue
             this_run.append(doc)
-            progress.step(path.name)
             if doc.validation.status == "failed":
                 message = doc.error.message if doc.error else "unknown error"
-                progress.line(f"failed: {path}: {one_line(message.removeprefix(f'{path}: '))}")
+                detail = one_line(message.removeprefix(f"{item.path}: "))
+                progress.line(f"failed: {shown(item.path)}: {detail}")
             elif doc.validation.status == "flagged":
                 codes = sorted({i.code for i in doc.validation.issues if i.severity == "error"})
-                progress.line(f"flagged: {path}: {', '.join(codes)}")
-
-    try:
-        asyncio.run(go())
+                progress.line(f"flagged: {shown(item.path)}: {', '.join(codes)}")
+    except ExtractorError as exc:
+        problem = exc
     finally:
         progress.close()
-        store.write_tables()
+    status = Counter(d.validation.status for d in this_run)
+    totals = {
+        "inputs": len(letters),
+        "extracted": len(this_run),
+        "skipped": skipped,
+        "passed": status["passed"],
+        "flagged": status["flagged"],
+        "failed": status["failed"],
+    }
+    # Each step on its own: after a failed write (a full disk) the exports still show every
+    # letter the database holds.
+    for step in (lambda: store.finish_run(run_id, totals), lambda: export_all(store, args.out)):
+        try:
+            step()
+        except StoreError as exc:
+            problem = problem or exc
+    if problem is not None:
+        raise problem
     if not args.quiet:
         print_summary(
             this_run,
-            list(store.documents.values()),
+            store,
             skipped=skipped,
             out=args.out,
             wall=time.perf_counter() - started,
             extraction=extraction_seconds,
             stream=sys.stdout,
         )
-    failed = sum(1 for d in this_run if d.validation.status == "failed")
-    return EXIT_FAILED_INPUT if failed else EXIT_OK
-
-
-def one_line(message: str, width: int = 240) -> str:
-    """A message on one line: a provider's multi-line error body must not break the log."""
-    flat = " ".join(message.split())
-    return flat if len(flat) <= width else flat[: width - 3] + "..."
+    return EXIT_FAILED_INPUT if status["failed"] else EXIT_OK
 
 
 class Progress:
@@ -312,7 +410,7 @@ class Progress:
 
 def print_summary(
     this_run: list[Document],
-    all_docs: list[Document],
+    store: Store,
     *,
     skipped: int,
     out: Path,
@@ -321,8 +419,18 @@ def print_summary(
     stream: TextIO,
 ) -> None:
     """The closing table: letters, passed / flagged / failed, grades, usage."""
-    status = Counter(d.validation.status for d in all_docs)
-    grades = Counter(d.letter.grade for d in all_docs if d.letter and d.letter.grade)
+    status = Counter(
+        {r[0]: r[1] for r in store.query("SELECT status, count(*) FROM letters GROUP BY status")}
+    )
+    grades = Counter(
+        {
+            r[0]: r[1]
+            for r in store.query(
+                "SELECT grade, count(*) FROM letters WHERE grade IS NOT NULL GROUP BY grade"
+            )
+        }
+    )
+    total = sum(status.values())
     rows = [
         ("letters in this run", str(len(this_run))),
         ("skipped (already done)", str(skipped)),
@@ -348,13 +456,75 @@ def print_summary(
         ("wall time (s)", f"{wall:.2f}"),
     ]
     width = max(len(k) for k, _ in rows)
-    print(f"\nSummary ({len(all_docs)} letters in {out})", file=stream)
+    print(f"\nSummary ({total} letters in {out})", file=stream)
     for k, v in rows:
         print(f"  {k:<{width}}  {v:>8}", file=stream)
-    print(f"  wrote {out / RECORDS}, {out / LETTERS_CSV}, {out / FINDINGS_CSV}", file=stream)
+    print(f"  wrote {out / DB_NAME} and {', '.join(EXPORTS)}", file=stream)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     model = Document if args.document else Letter
     print(json.dumps(model.model_json_schema(), indent=2))
     return EXIT_OK
+
+
+# --- export, review, gold ------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = Store.open(args.dir, create=False)
+    try:
+        written = export_all(store, args.dir)
+    finally:
+        store.close()
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from extractor.review import write_review
+
+    store = Store.open(args.dir, create=False)
+    try:
+        target = args.output or args.dir / "review.html"
+        counts = write_review(store, target)
+    finally:
+        store.close()
+    print(
+        f"wrote {target}: {counts['letters']} letters ({counts['flagged']} flagged, "
+        f"{counts['failed']} failed, {counts['passed']} passed), {counts['marks']} highlights"
+    )
+    return EXIT_OK
+
+
+def cmd_gold(args: argparse.Namespace) -> int:
+    from extractor.review import gold_fixture
+
+    store = Store.open(args.dir, create=False)
+    try:
+        doc = _find_document(store, args.file)
+    finally:
+        store.close()
+    folder: Path = args.to or args.dir / "gold"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{Path(doc.source.path).stem}.json"
+    try:
+        fixture = gold_fixture(doc, folder)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    atomic_write(target, json.dumps(fixture, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {target}: a draft to correct against the letter (eval/LABELLING.md)")
+    return EXIT_OK
+
+
+def _find_document(store: Store, file: str) -> Document:
+    """FILE's current document: by the path as given to `run`, else the same file."""
+    doc = store.current_document(file)
+    if doc is not None:
+        return doc
+    wanted = Path(file).resolve()
+    for candidate in store.current_documents():
+        if Path(candidate.source.path).resolve() == wanted:
+            return candidate
+    raise ConfigurationError(f"{shown(file)}: no record of it in {store.path}")

@@ -56,3 +56,9 @@ class ExtractionFailed(ExtractorError):
         self.last_completion = last_completion
         self.usage = usage or {}
         super().__init__(message)
+
+
+class StoreError(ExtractorError):
+    """The output folder or its database cannot be created, read or written (full disk...)."""
+
+    code = "store"

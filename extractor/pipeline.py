@@ -9,13 +9,21 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extractor.engines.base import Engine, EngineResult
 from extractor.engines.rules import RulesEngine
-from extractor.errors import ConfigurationError, ExtractionFailed, ExtractorError, InputError
+from extractor.errors import (
+    ConfigurationError,
+    ExtractionFailed,
+    ExtractorError,
+    InputError,
+    LLMError,
+)
+from extractor.limits import DEFAULT_LIMITS, Limits, check_file, check_text
 from extractor.loading import LoadedText, load_file, load_text
 from extractor.schema import (
     Document,
@@ -119,15 +127,19 @@ def extract_file(
     *,
     engine: str | Engine = "rules",
     llm_config: LLMConfig | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Document:
     """Extract one letter file (.txt, .md or .pdf).
 
-    Returns a failed Document (with `error`) for a file that cannot be read; raises only
+    Returns a failed Document (with `error`) for a file that cannot be read or is over a size
+    limit (codes too_large, too_many_pages, too_many_chars); raises only
     ConfigurationError, when the engine cannot be built.
     """
     eng = make_engine(engine, llm_config=llm_config)
     try:
+        check_file(path, limits)
         doc = load_file(path)
+        check_text(str(path), doc.text, limits)
     except InputError as exc:
         return failed_document(Source(path=str(path)), eng.info(), exc)
     return extract_loaded(doc, eng)
@@ -189,6 +201,24 @@ def failed_document(source: Source, info: EngineInfo, exc: ExtractorError) -> Do
     )
 
 
+def endpoint_problem(exc: BaseException) -> str | None:
+    """Why no letter can be extracted by this endpoint, when `exc` says so; else None.
+
+    An unreachable server or a refused key (HTTP 401/403) fails every letter alike; a bad
+    answer, a rate limit or a server error concerns one letter.
+    """
+    original = getattr(exc, "original", None)
+    if not isinstance(exc, LLMError) or original is None:
+        return None
+    status = getattr(original, "status_code", None)
+    if status in (401, 403):
+        return f"the LLM endpoint refused the API key: {exc}"
+    names = {cls.__name__ for cls in type(original).__mro__}
+    if "APIConnectionError" in names and "APITimeoutError" not in names:
+        return f"the LLM endpoint cannot be reached: {exc}"
+    return None
+
+
 def _source(doc: LoadedText) -> Source:
     return Source(path=doc.path, sha256=doc.sha256, format=doc.format)
 
@@ -227,34 +257,113 @@ def attach_spans(doc: LoadedText, letter: Letter) -> Letter:
     return data
 
 
-async def extract_many(
+@dataclass(frozen=True)
+class Extracted:
+    """One finished input of a batch: its Document, the text its spans point into (None when
+    the file could not be read) and the seconds spent on it."""
+
+    path: Path
+    document: Document
+    text: str | None
+    seconds: float
+    #: Set when the LLM endpoint could not be reached or refused the key: every other letter
+    #: would fail the same way, so a batch should stop rather than go on.
+    endpoint_error: str | None = None
+
+
+def iter_extracted(
     paths: Iterable[Path],
     engine: Engine,
     *,
     concurrency: int = 1,
-) -> AsyncIterator[tuple[Path, Document, float]]:
-    """Extract files with at most `concurrency` in flight, yielding in input order.
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[Extracted]:
+    """Extract files with at most `concurrency` in flight, yielding each as it finishes.
 
-    Yields (path, document, seconds spent on that letter). Input errors become failed
-    documents; the batch always goes on.
+    Results come in completion order, so a letter waiting on an LLM backoff never holds back
+    the others. `paths` is read lazily: a new file starts only when one finishes, so the caller
+    may decide per path (resume) in the iterable itself. Input errors become failed documents;
+    the batch always goes on. Drives its own event loop, so call it from synchronous code.
     """
-    sem = asyncio.Semaphore(max(1, concurrency))
+    width = max(1, concurrency)
 
-    async def one(path: Path) -> tuple[Path, Document, float]:
-        async with sem:
-            started = time.perf_counter()
-            try:
-                doc = await asyncio.to_thread(load_file, path)
-            except InputError as exc:
-                document = failed_document(Source(path=str(path)), engine.info(), exc)
+    async def one(path: Path) -> Extracted:
+        started = time.perf_counter()
+        text: str | None = None
+        try:
+            check_file(path, limits)
+            doc = await asyncio.to_thread(load_file, path)
+            check_text(str(path), doc.text, limits)
+        except InputError as exc:
+            document = failed_document(Source(path=str(path)), engine.info(), exc)
+            return Extracted(path, document, text, time.perf_counter() - started)
+        text = doc.original
+        aextract = getattr(engine, "aextract", None)
+        try:
+            if aextract is not None:
+                result = await aextract(doc)
             else:
-                document = await aextract_loaded(doc, engine)
-            return path, document, time.perf_counter() - started
+                result = await asyncio.to_thread(engine.extract, doc)
+        except ExtractorError as exc:
+            document = failed_document(_source(doc), engine.info(), exc)
+            seconds = time.perf_counter() - started
+            return Extracted(path, document, text, seconds, endpoint_problem(exc))
+        document = finish(doc, engine.info(), result)
+        return Extracted(path, document, text, time.perf_counter() - started)
 
-    pending = [asyncio.ensure_future(one(p)) for p in paths]
+    loop = asyncio.new_event_loop()
+    pending: set[asyncio.Task[Extracted]] = set()
+    todo = iter(paths)
     try:
-        for fut in pending:
-            yield await fut
+        while True:
+            while len(pending) < width:
+                path = next(todo, None)
+                if path is None:
+                    break
+                pending.add(loop.create_task(one(path)))
+            if not pending:
+                return
+            done, pending = loop.run_until_complete(
+                asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            )
+            for task in done:
+                yield task.result()
     finally:
-        for fut in pending:
-            fut.cancel()
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+
+
+def extract_many(
+    paths: Iterable[str | Path],
+    *,
+    engine: str | Engine = "rules",
+    llm_config: LLMConfig | None = None,
+    concurrency: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[Document]:
+    """Extract many letter files, yielding one Document per file as each finishes.
+
+    Args:
+        paths: letter files (.txt, .md, .pdf).
+        engine: "rules", "llm", "auto" or an engine object.
+        concurrency: letters in flight at once (default: the LLM configuration's, else 1).
+        limits: size limits; a file over one gives a failed Document at once.
+
+    Yields:
+        Documents in completion order (match them to inputs by `source.path`).
+
+    Raises:
+        ConfigurationError: the engine cannot be built.
+    """
+    eng = make_engine(engine, llm_config=llm_config)
+    if concurrency is None:
+        config = getattr(eng, "config", None)
+        concurrency = config.resolved_concurrency if config is not None else 1
+    for item in iter_extracted(
+        (Path(p) for p in paths), eng, concurrency=concurrency, limits=limits
+    ):
+        yield item.document

@@ -133,11 +133,11 @@ def test_a_rerun_skips_letters_already_done(tmp_path: Path) -> None:
     assert (out / "records.jsonl").read_bytes() == before
 
 
-def test_a_torn_last_line_from_a_killed_run_is_dropped_and_redone(tmp_path: Path) -> None:
+def test_records_jsonl_damaged_by_hand_is_rebuilt_from_the_database(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run(str(EXAMPLES), "--out", str(out)) == 0
     lines = (out / "records.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-    # as if killed half-way through writing the second record
+    # the database is the record; the JSONL file is an export of it
     (out / "records.jsonl").write_text(lines[0] + lines[1][: len(lines[1]) // 2], encoding="utf-8")
 
     assert run(str(EXAMPLES), "--out", str(out)) == 0
@@ -167,15 +167,21 @@ def test_a_run_killed_mid_batch_resumes_without_duplicates(tmp_path: Path) -> No
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    # kill it as soon as some records exist
-    for _ in range(2000):
-        if (out / "records.jsonl").exists() and (out / "records.jsonl").stat().st_size > 0:
-            break
+    # kill it as soon as some letters are in the database
+    import sqlite3
+    import time
+
+    for _ in range(4000):
         if proc.poll() is not None:
             break
-        import time
-
+        try:
+            with sqlite3.connect(out / "letters.db", timeout=0.1) as con:
+                if con.execute("SELECT count(*) FROM letters").fetchone()[0] > 0:
+                    break
+        except sqlite3.Error:
+            pass  # not created yet
         time.sleep(0.005)
+    killed_mid_batch = proc.poll() is None
     proc.kill()
     proc.wait()
     assert proc.stderr is not None
@@ -183,10 +189,14 @@ def test_a_run_killed_mid_batch_resumes_without_duplicates(tmp_path: Path) -> No
 
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+    assert killed_mid_batch
     docs = records(out)
     assert sorted(Path(d["source"]["path"]).name for d in docs) == sorted(
         f"letter-{i:03d}.txt" for i in range(60)
     )
+    with sqlite3.connect(out / "letters.db") as con:
+        assert con.execute("SELECT count(*) FROM letters").fetchone() == (60,)
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (60,)
 
 
 def test_unknown_llm_setup_is_a_one_line_configuration_error(
@@ -231,3 +241,14 @@ def test_each_package_imports_first_in_a_fresh_interpreter(first: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_eval_does_not_import_the_product_cli() -> None:
+    """The CLI imports the eval harness for `ofsted-extract eval`; never the other way round."""
+    import ast
+
+    for path in (ROOT / "eval").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert "extractor.cli" not in imported, path.name

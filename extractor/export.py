@@ -1,0 +1,97 @@
+"""Tidy files rebuilt from the database: records.jsonl and one CSV per table.
+
+All are read in one snapshot of the database, so they agree with each other, and each is
+written to a temporary file and renamed over the old one, so a reader (or a full disk) never
+sees half a file. Cells hold one value each: no lists packed into strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from extractor.db import Store
+from extractor.errors import StoreError
+
+RECORDS = "records.jsonl"
+
+#: file name -> the query that fills it (letters' columns first, so a CSV reads on its own).
+_TABLES: dict[str, str] = {
+    "letters.csv": """
+        SELECT path, status, error_code, error, local_authority, authority_key, assessment_year,
+               letter_date, grade, grade_label, recipient_name, recipient_role, signatory_name,
+               signatory_role, n_strengths, n_areas, n_counts, n_inspections, n_issues, engine,
+               model, sha256, format, doc_id
+        FROM letters ORDER BY path""",
+    "findings.csv": """
+        SELECT f.path, l.local_authority, l.assessment_year, l.grade, l.status, f.list,
+               f.position, f.topic, f.text, f.span_start, f.span_end
+        FROM findings f JOIN letters l USING (doc_id)
+        ORDER BY f.path, f.list DESC, f.position""",
+    "counts.csv": """
+        SELECT c.path, l.local_authority, l.assessment_year, l.status, c.list, c.position,
+               c.count_position, c.subject, c.count, c.total, c.judgement, c.evidence,
+               c.span_start, c.span_end
+        FROM counts c JOIN letters l USING (doc_id)
+        ORDER BY c.path, c.list DESC, c.position, c.count_position""",
+    "inspections.csv": """
+        SELECT i.path, l.local_authority, l.assessment_year, l.status, i.position, i.date,
+               i.kind, i.outcome, i.evidence, i.span_start, i.span_end
+        FROM inspections i JOIN letters l USING (doc_id)
+        ORDER BY i.path, i.position""",
+    "issues.csv": """
+        SELECT s.path, l.local_authority, l.assessment_year, l.status, s.position, s.code,
+               s.field, s.severity, s.expected, s.found, s.message
+        FROM issues s JOIN letters l USING (doc_id)
+        ORDER BY s.path, s.position""",
+}
+EXPORTS = (RECORDS, *_TABLES)
+
+
+def export_all(store: Store, out_dir: Path) -> list[Path]:
+    """Write records.jsonl and the CSV tables into `out_dir`; returns the paths written.
+
+    Raises:
+        StoreError: a file cannot be written (the old one is then left as it was).
+    """
+    contents: dict[str, str] = {}
+    with store.snapshot():
+        rows = store.query(
+            "SELECT record FROM letters JOIN documents USING (doc_id) ORDER BY letters.path"
+        )
+        contents[RECORDS] = "".join(f"{r['record']}\n" for r in rows)
+        for name, sql in _TABLES.items():
+            cur = store.conn.execute(sql)
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerow([c[0] for c in cur.description])
+            # None is an empty cell; numbers stay numbers (no "3.0").
+            writer.writerows(["" if v is None else v for v in row] for row in cur)
+            contents[name] = buf.getvalue()
+    written = []
+    for name, content in contents.items():
+        path = out_dir / name
+        atomic_write(path, content)
+        written.append(path)
+    return written
+
+
+def atomic_write(path: Path, content: str) -> None:
+    """Write a whole file or nothing: a temporary file beside it, fsync'ed, renamed over it.
+
+    Raises:
+        StoreError: it cannot be written (full disk, read-only folder); the old file is kept.
+    """
+    # The pid keeps two runs finishing at once from writing the same temporary file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path} ({exc.strerror or exc}); it is unchanged") from exc

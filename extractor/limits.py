@@ -1,0 +1,96 @@
+"""Size limits checked before a file is read, so a hostile input fails in milliseconds.
+
+A letter is about 10 KB of text, 3 pages and 15,000 characters; the defaults are 30 to 2,000
+times that, so only something that is not a letter reaches them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from extractor.errors import InputError
+
+_PDF_MAGIC = b"%PDF-"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest input the pipeline will read.
+
+    Attributes:
+        max_bytes: file size in bytes (checked with stat, before reading).
+        max_pages: pages of a PDF (read from its page tree, before extracting text).
+        max_chars: characters of extracted text (checked before the engine runs).
+    """
+
+    max_bytes: int = 20_000_000
+    max_pages: int = 500
+    max_chars: int = 500_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def check_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise InputError (code too_large / too_many_pages) when a file is over a limit.
+
+    A file that cannot be examined passes: the loader then reports it with its own code.
+    """
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except OSError:
+        return
+    if size > limits.max_bytes:
+        raise InputError(
+            str(path),
+            f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} (--max-bytes)",
+            code="too_large",
+        )
+    pages = _pdf_pages(file)
+    # UTF-8 needs at most 4 bytes a character, so a text file this big is over the character
+    # limit whatever it holds: say so without reading (and normalising) all of it.
+    if pages is None and size > 4 * limits.max_chars:
+        raise InputError(
+            str(path),
+            f"text file is {size:,} bytes, more than {limits.max_chars:,} characters (--max-chars)",
+            code="too_many_chars",
+        )
+    if pages is not None and pages > limits.max_pages:
+        raise InputError(
+            str(path),
+            f"PDF has {pages:,} pages, over the limit of {limits.max_pages:,} (--max-pages)",
+            code="too_many_pages",
+        )
+
+
+def check_text(path: str, text: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise InputError (code too_many_chars) when extracted text is over the limit."""
+    if len(text) > limits.max_chars:
+        raise InputError(
+            path,
+            f"text has {len(text):,} characters, over the limit of {limits.max_chars:,} "
+            "(--max-chars)",
+            code="too_many_chars",
+        )
+
+
+def _pdf_pages(file: Path) -> int | None:
+    """The page count a PDF's page tree declares (no page is parsed); None if not a PDF."""
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return None
+    if _PDF_MAGIC not in head and file.suffix.lower() != ".pdf":
+        return None
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(str(file))
+        root: Any = reader.trailer["/Root"]
+        return int(root["/Pages"]["/Count"])
+    except Exception:  # a broken PDF: the loader names the problem with its own code
+        return None
