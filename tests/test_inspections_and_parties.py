@@ -208,6 +208,9 @@ OUTCOME_WORDINGS = [
                  id="grade-in-the-next-sentence"),
     pytest.param("In May 2010, a full inspection of safeguarding found good progress. Safeguarding "
                  "was judged to be adequate.", "adequate", id="good-progress-is-not-a-grade"),
+    pytest.param("In May 2010, a full inspection of safeguarding judged arrangements to be good. "
+                 "Too many services are only satisfactory, although very few are inadequate.",
+                 "good", id="services-in-the-next-sentence-are-not-the-grade"),
     pytest.param("In May 2010, an unannounced inspection of front-door services took place. There "
                  "were no priority actions.", "no priority action", id="no-priority-actions-next"),
     pytest.param("In May 2010, an unannounced inspection of contact, referral and assessment "

@@ -64,6 +64,13 @@ _GRADE_PREDICATE = re.compile(
     r"(?!\s+(?:or|and)\s+(?:better|outstanding))",
     re.IGNORECASE,
 )
+# ... and only in a sentence about what the inspection judged, so a following "very few
+# (services) are inadequate" is not read as its grade:
+#   "Overall effectiveness was judged to be good", "It judged ... safeguarding to be good",
+#   "The full inspection ... found them to be good"
+_GRADE_SUBJECT = re.compile(
+    r"\b(?:safeguarding|effectiveness|arrangements|inspection|judged|them)\b", re.IGNORECASE
+)
 
 # Sentence ends in squashed text: "... took place. This identified ...".
 _SENTENCE_BREAK = re.compile(r"(?<=\.)\s+(?=\S)")
@@ -106,7 +113,7 @@ def outcomes_stated(window: str, kind: InspectionKind | None) -> set[InspectionO
             stated.add("no priority action" if negated else "priority action")
         if _DEVELOPMENT.search(sentence):
             stated.add("areas for development")
-        if kind != _CRA_KIND:
+        if kind != _CRA_KIND and _GRADE_SUBJECT.search(sentence):
             for g in _GRADE_PREDICATE.finditer(sentence):
                 stated.add(g["grade"].lower())  # type: ignore[arg-type]
     if "priority action" in stated:

@@ -495,6 +495,11 @@ _GRADE_OUTCOME = re.compile(
     r"(?!\s+(?:or|and)\s+(?:better|outstanding))",
     re.I,
 )
+# A sentence that can state the grade names what was judged ("Overall effectiveness was judged
+# to be good"), unlike "very few services are inadequate" in the paragraph after
+_GRADE_SENTENCE = re.compile(
+    r"\b(?:safeguarding|effectiveness|arrangements|inspection|judged|them)\b", re.I
+)
 # How many sentences after the reporting one may state its outcome ("This identified ...")
 OUTCOME_SENTENCES = 2
 
@@ -533,9 +538,13 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
             window.append(sentences[j][1])
         outcome: InspectionOutcome | None = None
         if kind != "unannounced inspection of contact, referral and assessment":
-            grade = _GRADE_OUTCOME.search(" ".join(window))
-            if grade:
-                outcome = grade.group(1).lower()  # type: ignore[assignment]
+            for candidate in window:
+                grade = (
+                    _GRADE_OUTCOME.search(candidate) if _GRADE_SENTENCE.search(candidate) else None
+                )
+                if grade:
+                    outcome = grade.group(1).lower()  # type: ignore[assignment]
+                    break
         if outcome is None:
             outcome = _outcome_of(" ".join(window))
         lead = len(sentence) - len(sentence.lstrip())
