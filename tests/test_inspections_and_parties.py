@@ -353,6 +353,8 @@ ADDRESS_BLOCKS = [
                  "Mr John A Smith", "Smith", id="middle-initial"),
     pytest.param("8 November 2011\n\nDr Helen Ashworth-Nolan\nDirector of Children's Services\n",
                  "Dr Helen Ashworth-Nolan", "Ashworth-Nolan", id="double-barrelled-surname"),
+    pytest.param("8 November 2011\n\nMs Anna van der Berg\nDirector of Children's Services\n",
+                 "Ms Anna van der Berg", "van der Berg", id="surname-with-particles"),
 ]  # fmt: skip
 
 

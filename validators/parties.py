@@ -23,8 +23,8 @@ _DATE_LINE = re.compile(
 )
 
 # A name line of the address block: a title, then names, the last the salutation's surname:
-#   "Ms Gail Quinton", "Mr John A Smith", "Dr Amrit Holroyd-Bennett"
-_NAME_LINE = re.compile(r"^(?:[A-Z][\w'.-]*\s+){1,5}[A-Z][\w'-]+$")
+#   "Ms Gail Quinton", "Mr John A Smith", "Dr Amrit Holroyd-Bennett", "Ms Anna van der Berg"
+_NAME_LINE = re.compile(r"^[A-Z][\w'.-]*\s+(?:[\w'.-]+\s+){0,4}[A-Z][\w'-]+$")
 
 # An initialled signature under the typed name, which is not the name: "J. Winstanley",
 # "J Winstanley", "J.A. Winstanley".

@@ -148,7 +148,8 @@ def parse_structure(text: str) -> LetterStructure:
         st.date = Block(date.group(0).strip(), date.start(1), date.end(3))
         if dear:
             address = _lines(text, date.end(), dear.start())
-            at = _name_line(address, text[dear.start() : text.find("\n", dear.start())])
+            dear_end = text.find("\n", dear.start())
+            at = _name_line(address, text[dear.start() : dear_end if dear_end >= 0 else len(text)])
             if at is not None:
                 st.recipient_name = address[at]
             if at is not None and at + 1 < len(address):
