@@ -151,6 +151,18 @@ def test_an_inspection_left_out_is_an_error(name: str, index: int, month: str) -
     assert status_for(issues) == "flagged"
 
 
+def test_an_inspection_left_out_is_an_error_even_without_a_verdict_line() -> None:
+    text = letter_text("worcestershire").replace(
+        "Children's services assessment\tPerforms poorly (1)", ""
+    )
+    record = gold_dict("worcestershire")
+    del record["safeguarding_inspections"][1]
+    issues = validate(text, Letter.model_validate(record))
+    assert ("inspection.unlisted", "safeguarding_inspections") in errors(issues)
+    gold_issues = validate(text, Letter.model_validate(gold_dict("worcestershire")))
+    assert not [code for code, _ in errors(gold_issues) if code.startswith("inspection.")]
+
+
 def test_an_inspection_that_names_no_kind_is_only_a_warning_when_unlisted() -> None:
     text = worcs_with_summary("The fostering service was inspected in May 2010 and judged good.")
     issues = validate(text, record_for(text, []))

@@ -7,7 +7,12 @@ import re
 
 from extractor.schema import InspectionKind, InspectionOutcome, Issue, Letter
 from validators.issues import error, warning
-from validators.reading import paragraph_around, read_summary
+from validators.reading import (
+    PERFORMANCE_SENTENCE,
+    STRENGTHS_HEADING,
+    paragraph_around,
+    read_summary,
+)
 from validators.text import MONTHS, contains, find_span, short, squash
 
 _MONTH = "|".join(MONTHS)
@@ -95,6 +100,24 @@ def kinds_named(s: str) -> set[InspectionKind]:
     return {kind} if kind else set()
 
 
+def _summary_paragraphs(text: str) -> list[str]:
+    """The summary's paragraphs; without a verdict line (a damaged conversion) those from
+    "Children's services in X perform ..." to the Strengths heading, so the inventory still
+    runs."""
+    summary = read_summary(text)
+    if summary is not None:
+        return summary.split("\n\n")
+    opening = PERFORMANCE_SENTENCE.search(text)
+    if opening is None:
+        return []
+    start = paragraph_around(text, opening.start())[0]
+    lines = text[start:].splitlines()
+    end = next((i for i, line in enumerate(lines) if STRENGTHS_HEADING.match(line)), None)
+    if end is None:
+        return []
+    return [p for p in "\n".join(lines[:end]).split("\n\n") if p.strip()]
+
+
 def _sentences(paragraph: str) -> list[str]:
     return [s for s in _SENTENCE_BREAK.split(squash(paragraph)) if s]
 
@@ -125,8 +148,7 @@ def outcomes_stated(window: str, kind: InspectionKind | None) -> set[InspectionO
 def _place(text: str, evidence: str) -> tuple[list[str], int, int] | None:
     """The sentences of the summary paragraph (else the letter paragraph) that holds `evidence`,
     with the indexes of the first and last sentence the evidence spans; None if not found."""
-    summary = read_summary(text)
-    paragraphs = summary.split("\n\n") if summary else []
+    paragraphs = _summary_paragraphs(text)
     span = find_span(text, evidence)
     if span is not None:
         start, end = paragraph_around(text, span[0])
@@ -359,12 +381,9 @@ def check_inspections_listed(text: str, letter: Letter) -> list[Issue]:
     a missing item is an error (inspection.unlisted); when it names none ('the fostering service
     was inspected in May 2010', 'the joint area review in June 2008') it may not be an inspection
     of safeguarding, so it is a warning (inspection.unlisted_unnamed)."""
-    summary = read_summary(text)
-    if summary is None:
-        return []
     issues: list[Issue] = []
     evidence = [squash(insp.evidence) for insp in letter.safeguarding_inspections]
-    for paragraph in summary.split("\n\n"):
+    for paragraph in _summary_paragraphs(text):
         sentences = _sentences(paragraph)
         for index, sentence in enumerate(sentences):
             if not _dates_inspection(sentence):
