@@ -163,6 +163,38 @@ def test_an_inspection_left_out_is_an_error_even_without_a_verdict_line() -> Non
     assert not [code for code, _ in errors(gold_issues) if code.startswith("inspection.")]
 
 
+TWO_DATES = (
+    "Unannounced inspections of contact, referral and assessment arrangements in June 2009 and "
+    "again in July 2010 found no areas for priority action."
+)
+HISTORY_DATES = (
+    "In March 2011, an unannounced inspection of contact, referral and assessment arrangements "
+    "found that the areas identified in June 2009 and July 2010 had been addressed."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dates"),
+    [
+        pytest.param(TWO_DATES, ["2009-06", "2010-07"], id="dates-in-a-list-are-two-inspections"),
+        pytest.param(HISTORY_DATES, ["2011-03"], id="later-dates-are-history"),
+    ],
+)
+def test_each_date_listed_with_the_first_is_an_inspection_and_must_be_listed(
+    sentence: str, dates: list[str]
+) -> None:
+    found = [
+        insp.model_dump(mode="json", exclude={"span"}) for insp, _, _ in find_inspections(sentence)
+    ]
+    assert [f["date"] for f in found] == dates
+    text = worcs_with_summary(sentence)
+    assert errors(validate(text, record_for(text, found))) == []
+    for left_out in range(len(found)):
+        rest = found[:left_out] + found[left_out + 1 :]
+        issues = validate(text, record_for(text, rest))
+        assert ("inspection.unlisted", "safeguarding_inspections") in errors(issues)
+
+
 def test_an_inspection_that_names_no_kind_is_only_a_warning_when_unlisted() -> None:
     text = worcs_with_summary("The fostering service was inspected in May 2010 and judged good.")
     issues = validate(text, record_for(text, []))

@@ -20,9 +20,17 @@ _MONTH = "|".join(MONTHS)
 # A month and year as the letters date inspections: "In August 2010," / "in July 2010".
 MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b")
 
-# A word that makes a sentence report an inspection: "the previous inspection of these
-# arrangements", "was inspected in May 2010", "the joint area review in June 2008".
-_INSPECTION = re.compile(r"\binspect(?:ion|ed)\b|\bjoint\s+area\s+review\b", re.IGNORECASE)
+# Several inspections dated in one list, each an item: "Unannounced inspections ... in June 2009
+# and (again in) July 2010 found ...". Any other month-year after the first ("areas identified
+# in July 2010") is history, not another inspection.
+_MONTH_YEAR_LIST = re.compile(
+    rf"(?:{_MONTH})\s+(?:19|20)\d\d(?:\s*,\s*(?:in\s+)?(?:{_MONTH})\s+(?:19|20)\d\d)*"
+    rf"\s*,?\s+and\s+(?:again\s+)?(?:in\s+)?(?:{_MONTH})\s+(?:19|20)\d\d"
+)
+
+# A word that makes a sentence report an inspection: "Unannounced inspections", "the previous
+# inspection of these arrangements", "was inspected in May 2010", "the joint area review".
+_INSPECTION = re.compile(r"\binspect(?:ions?|ed)\b|\bjoint\s+area\s+review\b", re.IGNORECASE)
 
 # The kind rule of eval/LABELLING.md ("Inspection kinds"), tried in this order, first match wins,
 # over the sentence that reports the inspection:
@@ -116,6 +124,11 @@ def _summary_paragraphs(text: str) -> list[str]:
     if end is None:
         return []
     return [p for p in "\n".join(lines[:end]).split("\n\n") if p.strip()]
+
+
+def _iso(m: re.Match[str]) -> str:
+    """'2010-08' for a MONTH_YEAR match of 'August 2010'."""
+    return f"{m['year']}-{MONTHS.index(m['month']) + 1:02d}"
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -376,7 +389,9 @@ def check_inspection_duplicates(text: str, letter: Letter) -> list[Issue]:
 def check_inspections_listed(text: str, letter: Letter) -> list[Issue]:
     """The inventory: every summary sentence that dates an inspection ('In August 2010, an
     unannounced inspection ...') is accounted for by an item, whose evidence overlaps the
-    sentence or whose date and kind are the sentence's. When the sentence names a kind (by the
+    sentence or whose date and kind are the sentence's; the date is the sentence's first
+    month-year, and every month-year listed with it ('in June 2009 and July 2010') is an
+    inspection of its own, each needing an item. When the sentence names a kind (by the
     kind rule, or 'the previous inspection of these arrangements' after a sentence that does)
     a missing item is an error (inspection.unlisted); when it names none ('the fostering service
     was inspected in May 2010', 'the joint area review in June 2008') it may not be an inspection
@@ -392,21 +407,34 @@ def check_inspections_listed(text: str, letter: Letter) -> list[Issue]:
             if kind is None and _ANAPHORIC.search(sentence):
                 kind = _kind_before(sentences, index)
             body = sentence.rstrip(".")
-            dates = {
-                f"{m['year']}-{MONTHS.index(m['month']) + 1:02d}"
-                for m in MONTH_YEAR.finditer(sentence)
-            }
-            if any(e and (e in sentence or body in e) for e in evidence) or any(
-                insp.date in dates and insp.kind == kind for insp in letter.safeguarding_inspections
-            ):
+            items = letter.safeguarding_inspections
+            overlapping = {n for n, e in enumerate(evidence) if e and (e in sentence or body in e)}
+            first = MONTH_YEAR.search(sentence)
+            listed = _MONTH_YEAR_LIST.match(sentence, first.start()) if first else None
+            if listed:
+                # every date of the list is an inspection of its own
+                wanted = [_iso(m) for m in MONTH_YEAR.finditer(listed[0])]
+                missing = [
+                    d
+                    for d in dict.fromkeys(wanted)
+                    if not any(
+                        x.date == d and (n in overlapping or x.kind == kind)
+                        for n, x in enumerate(items)
+                    )
+                ]
+            else:
+                dates = {_iso(m) for m in MONTH_YEAR.finditer(sentence)}
+                covered = overlapping or any(x.date in dates and x.kind == kind for x in items)
+                missing = [] if covered else [_iso(m) for m in MONTH_YEAR.finditer(sentence)][:1]
+            if not missing:
                 continue
             if kind is not None:
                 issues.append(
                     error(
                         "inspection.unlisted",
                         "safeguarding_inspections",
-                        f"the summary reports an inspection ({kind}) that no item covers: "
-                        f"'{short(sentence, 100)}': add it",
+                        f"the summary reports an inspection ({kind}, {', '.join(missing)}) that "
+                        f"no item covers: '{short(sentence, 100)}': add it",
                         expected=body,
                     )
                 )

@@ -449,6 +449,12 @@ def _nearest_service(text: str, before: int) -> str | None:
 
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{'|'.join(MONTHS)})\s+(?P<year>(?:19|20)\d\d)\b")
 _SENTENCE = re.compile(r"[^.]+?(?:\.(?=\s|$)|$)", re.S)
+# Inspections reported together, one per date of a list: "Unannounced inspections of contact,
+# referral and assessment arrangements in June 2009 and (again in) July 2010 found ..."
+_MY = rf"(?:{'|'.join(MONTHS)})\s+(?:19|20)\d\d"
+_MONTH_YEAR_LIST = re.compile(
+    rf"{_MY}(?:\s*,\s*(?:in\s+)?{_MY})*\s*,?\s+and\s+(?:again\s+)?(?:in\s+)?{_MY}"
+)
 # The kind rule (eval/LABELLING.md, "Inspection kinds"): tried in this order over the sentence
 # that reports the inspection, first match wins, so every sentence has one kind.
 KIND_PATTERNS: list[tuple[InspectionKind, re.Pattern[str]]] = [
@@ -527,9 +533,13 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
         when = _MONTH_YEAR.search(sentence)
         if kind is None or when is None or "inspection" not in sentence.lower():
             continue
-        month = MONTHS.index(when.group("month")) + 1
-        date = f"{when.group('year')}-{month:02d}"
-        if any(f[0].date == date and f[0].kind == kind for f in found):
+        listed = _MONTH_YEAR_LIST.match(sentence, when.start())
+        dates = [
+            f"{m.group('year')}-{MONTHS.index(m.group('month')) + 1:02d}"
+            for m in _MONTH_YEAR.finditer(listed.group(0) if listed else when.group(0))
+        ]
+        dates = [d for d in dates if not any(f[0].date == d and f[0].kind == kind for f in found)]
+        if not dates:
             continue
         # the finding may be reported in the following sentences, up to the next inspection
         window = [sentence]
@@ -552,13 +562,14 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
         body = sentence.strip()
         body = body[:-1] if body.endswith(".") else body
         start = offset + lead
-        found.append(
-            (
-                SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=body),
-                start,
-                start + len(body),
+        for date in dict.fromkeys(dates):
+            found.append(
+                (
+                    SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=body),
+                    start,
+                    start + len(body),
+                )
             )
-        )
     return found
 
 
