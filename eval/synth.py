@@ -712,6 +712,28 @@ def _inspection(
     return sentences, record
 
 
+def _inspection_pair(side: random.Random, year: int) -> tuple[str, list[SafeguardingInspection]]:
+    """One sentence reporting two unannounced inspections by a list of dates ("in June 2009 and
+    again in July 2010"), and their two records, which share the evidence."""
+    first_month, second_month = side.randint(1, 12), side.randint(1, 9)
+    dates = [f"{year - 2}-{first_month:02d}", f"{year - 1}-{second_month:02d}"]
+    outcome: InspectionOutcome = side.choice(("no priority action", "areas for development"))
+    found = {
+        "no priority action": "found no areas for priority action",
+        "areas for development": "identified areas for development",
+    }[outcome]
+    ev = (
+        "Unannounced inspections of contact, referral and assessment arrangements in "
+        f"{_month_year(year - 2, first_month)} and {side.choice(('', 'again in '))}"
+        f"{_month_year(year - 1, second_month)} {found}"
+    )
+    kind: InspectionKind = "unannounced inspection of contact, referral and assessment"
+    records = [
+        SafeguardingInspection(date=d, kind=kind, outcome=outcome, evidence=ev) for d in dates
+    ]
+    return ev + ".", records
+
+
 def _inspection_variant(
     side: random.Random, kind: InspectionKind, outcome: InspectionOutcome | None, when: str
 ) -> tuple[list[str], str]:
@@ -953,6 +975,11 @@ def make_letter(index: int, seed: int) -> SyntheticLetter:
     n_ins = rng.choices((0, 1, 2, 3), weights=(3, 4, 3, 1))[0]
     if grade == 1:
         n_ins = max(n_ins, 1)
+    if side.random() < 0.1:
+        # Two unannounced inspections reported in one sentence: one record per date.
+        pair_sentence, pair = _inspection_pair(side, year)
+        first.append(pair_sentence)
+        inspections.extend(pair)
     for _ in range(n_ins):
         prev_u = any(i.kind.startswith("unannounced") for i in inspections)
         sentences, record = _inspection(rng, year, grade, prev_u, side)
