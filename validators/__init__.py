@@ -93,7 +93,8 @@ inspection.unlisted_unnamed             warning   a summary sentence dates an in
 ======================================  ========  ==================================================
 
 Readers of the text, reusable elsewhere: `read_verdict`, `read_bullets`, `read_heading`,
-`read_performance`, `read_letter_date`, `read_summary` (validators.reading).
+`read_performance`, `read_letter_date`, `read_summary` (validators.reading); `read_addressee` and
+`read_sign_off` (validators.parties); `kind_named` and `outcomes_stated` (validators.inspections).
 """
 
 from __future__ import annotations

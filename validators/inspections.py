@@ -102,12 +102,6 @@ def kind_named(s: str) -> InspectionKind | None:
     return None
 
 
-def kinds_named(s: str) -> set[InspectionKind]:
-    """The kind `s` names, as a set (empty when it names none)."""
-    kind = kind_named(s)
-    return {kind} if kind else set()
-
-
 def _summary_paragraphs(text: str) -> list[str]:
     """The summary's paragraphs; without a verdict line (a damaged conversion) those from
     "Children's services in X perform ..." to the Strengths heading, so the inventory still
