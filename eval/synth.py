@@ -606,9 +606,14 @@ _SECOND_PARAGRAPH: dict[int, tuple[str, ...]] = {
 
 
 def _inspection(
-    rng: random.Random, year: int, grade: int, previous_unannounced: bool
+    rng: random.Random,
+    year: int,
+    grade: int,
+    previous_unannounced: bool,
+    side: random.Random | None = None,
 ) -> tuple[list[str], SafeguardingInspection]:
-    """Sentences reporting one safeguarding inspection, and its gold record."""
+    """Sentences reporting one safeguarding inspection, and its gold record. `side` draws the
+    phrasing variants (so adding variants leaves the rest of a seed's letters as they were)."""
     ins_year = rng.choice((year - 1, year))
     month = rng.randint(1, 12) if ins_year == year - 1 else rng.randint(1, 9)
     when = _month_year(ins_year, month)
@@ -701,8 +706,98 @@ def _inspection(
                 f"found safeguarding to be {outcome}"
             )
         sentences = [ev + "."]
+    if side is not None and side.random() < 0.35:
+        sentences, ev = _inspection_variant(side, kind, outcome, when)
     record = SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=ev)
     return sentences, record
+
+
+def _inspection_pair(side: random.Random, year: int) -> tuple[str, list[SafeguardingInspection]]:
+    """One sentence reporting two unannounced inspections by a list of dates ("in June 2009 and
+    again in July 2010"), and their two records, which share the evidence."""
+    first_month, second_month = side.randint(1, 12), side.randint(1, 9)
+    dates = [f"{year - 2}-{first_month:02d}", f"{year - 1}-{second_month:02d}"]
+    outcome: InspectionOutcome = side.choice(("no priority action", "areas for development"))
+    found = {
+        "no priority action": "found no areas for priority action",
+        "areas for development": "identified areas for development",
+    }[outcome]
+    ev = (
+        "Unannounced inspections of contact, referral and assessment arrangements in "
+        f"{_month_year(year - 2, first_month)} and {side.choice(('', 'again in '))}"
+        f"{_month_year(year - 1, second_month)} {found}"
+    )
+    kind: InspectionKind = "unannounced inspection of contact, referral and assessment"
+    records = [
+        SafeguardingInspection(date=d, kind=kind, outcome=outcome, evidence=ev) for d in dates
+    ]
+    return ev + ".", records
+
+
+def _inspection_variant(
+    side: random.Random, kind: InspectionKind, outcome: InspectionOutcome | None, when: str
+) -> tuple[list[str], str]:
+    """Other wordings real letters use for the same inspection (the kind rule of
+    eval/LABELLING.md gives each its kind): (sentences, evidence). The outcome may come in the
+    next sentence."""
+    if kind == "unannounced inspection of contact, referral and assessment":
+        follow = {
+            "priority action": "This identified an area for priority action.",
+            "no priority action": "There were no priority actions.",
+            "areas for development": "The inspection identified {some|several} areas for "
+            "development.",
+            None: "",
+        }[outcome]
+        ev = side.choice(
+            (
+                f"In {when}, an unannounced inspection of front-door services took place",
+                f"An unannounced inspection of contact, referral and assessment arrangements "
+                f"was carried out in {when}",
+            )
+        )
+        return ([ev + ".", _fill(side, follow)] if follow else [ev + "."]), ev
+    assert outcome is not None  # full and looked-after-children inspections give a grade
+    if kind == "full inspection of safeguarding":
+        pick = side.randrange(3)
+        if pick == 0:
+            ev = f"An announced inspection of safeguarding was carried out in {when}"
+            return [
+                ev + ".",
+                f"It judged the overall effectiveness of safeguarding to be {outcome}.",
+            ], ev
+        if pick == 1:
+            ev = (
+                f"The full inspection of safeguarding services in {when} found them to be {outcome}"
+            )
+        else:
+            ev = (
+                f"In {when}, an announced inspection of safeguarding found that arrangements "
+                f"were {outcome}"
+            )
+        return [ev + "."], ev
+    pick = side.randrange(4)
+    if pick == 0:
+        ev = (
+            f"In {when}, a full inspection of safeguarding and looked after children services "
+            f"found safeguarding to be {outcome}"
+        )
+    elif pick == 1:
+        ev = (
+            f"An announced inspection of safeguarding and looked after children took place "
+            f"in {when}"
+        )
+        return [ev + ".", f"Overall effectiveness was judged to be {outcome}."], ev
+    elif pick == 2:
+        ev = (
+            f"The safeguarding and looked-after children inspection in {when} judged "
+            f"safeguarding services to be {outcome}"
+        )
+    else:
+        ev = (
+            f"In {when}, the inspection of safeguarding and looked after children's services "
+            f"found that safeguarding was {outcome}"
+        )
+    return [ev + "."], ev
 
 
 # --- The letter ----------------------------------------------------------------------------------
@@ -775,6 +870,19 @@ def _person(rng: random.Random, titled: bool) -> tuple[str, str, str]:
     first, last = rng.choice(_FIRST), rng.choice(_SURNAMES)
     name = f"{rng.choice(_TITLES)} {first} {last}" if titled else f"{first} {last}"
     return name, last, first
+
+
+def _name_variant(side: random.Random, name: str, surname: str) -> tuple[str, str]:
+    """The addressee's name with a middle initial ('Mr John A Smith') or a double-barrelled
+    surname ('Ms Helen Ashworth-Nolan') now and then: (name as written, surname)."""
+    title, first, _ = name.split(" ", 2)
+    pick = side.random()
+    if pick < 0.15:
+        return f"{title} {first} {side.choice('ABCDEHJKLMPRS')} {surname}", surname
+    if pick < 0.3:
+        other = side.choice([s for s in _SURNAMES if s != surname])
+        return f"{title} {first} {surname}-{other}", f"{surname}-{other}"
+    return name, surname
 
 
 def _postcode(rng: random.Random) -> str:
@@ -851,6 +959,9 @@ def make_letter(index: int, seed: int) -> SyntheticLetter:
     date = dt.date(year, rng.randint(10, 12), rng.randint(1, 28))
     rec_name, rec_last, _ = _person(rng, titled=True)
     rec_title = rec_name.split()[0]
+    # Variants are drawn from a stream of their own, so the rest of the letter stays the same.
+    side = random.Random(f"{seed}:{index}:variants")
+    rec_name, rec_last = _name_variant(side, rec_name, rec_last)
     rec_role = rng.choice(_RECIPIENT_ROLES)
     sig_name, sig_last, sig_first = _person(rng, titled=False)
     sig_role = rng.choice(_SIGNATORY_ROLES)
@@ -864,9 +975,14 @@ def make_letter(index: int, seed: int) -> SyntheticLetter:
     n_ins = rng.choices((0, 1, 2, 3), weights=(3, 4, 3, 1))[0]
     if grade == 1:
         n_ins = max(n_ins, 1)
+    if side.random() < 0.1:
+        # Two unannounced inspections reported in one sentence: one record per date.
+        pair_sentence, pair = _inspection_pair(side, year)
+        first.append(pair_sentence)
+        inspections.extend(pair)
     for _ in range(n_ins):
         prev_u = any(i.kind.startswith("unannounced") for i in inspections)
-        sentences, record = _inspection(rng, year, grade, prev_u)
+        sentences, record = _inspection(rng, year, grade, prev_u, side)
         if any(i.date == record.date and i.kind == record.kind for i in inspections):
             continue
         first.extend(sentences)
@@ -909,20 +1025,25 @@ def make_letter(index: int, seed: int) -> SyntheticLetter:
 
     street = f"{rng.randint(1, 120)} {rng.choice(_SURNAMES)} {rng.choice(_STREETS)}"
     email = f"{sig_first}.{sig_last}@ofsted.gov.uk"
-    blocks: list[_Block] = [
-        _Block(
-            "lines",
-            lines=(
-                "Aviation House 125 Kingsway London WC2B 6SE T 0300 123 1231",
-                "",
-                "Textphone 0161 618 8524",
-                "enquiries@ofsted.gov.uk",
-                "www.ofsted.gov.uk",
-                "",
-                f"Direct T 020 7421 6666 Direct F 020 7421 5633 {email}",
-            ),
+    letterhead = _Block(
+        "lines",
+        lines=(
+            "Aviation House 125 Kingsway London WC2B 6SE T 0300 123 1231",
+            "",
+            "Textphone 0161 618 8524",
+            "enquiries@ofsted.gov.uk",
+            "www.ofsted.gov.uk",
+            "",
+            f"Direct T 020 7421 6666 Direct F 020 7421 5633 {email}",
         ),
-        _Block("lines", lines=(f"{date.day} {MONTHS[date.month - 1]} {date.year}",)),
+    )
+    date_line = _Block("lines", lines=(f"{date.day} {MONTHS[date.month - 1]} {date.year}",))
+    # A conversion that reads the letterhead column after the date puts it between the date and
+    # the address.
+    head = [date_line, letterhead] if side.random() < 0.2 else [letterhead, date_line]
+    initialled = side.random() < 0.7  # Dudley's letter has no initialled signature line
+    blocks: list[_Block] = [
+        *head,
         _Block(
             "lines",
             lines=(
@@ -951,7 +1072,7 @@ def make_letter(index: int, seed: int) -> SyntheticLetter:
         ),
         _Block("lines", lines=("Yours sincerely",)),
         _Block("lines", lines=(sig_name,)),
-        _Block("lines", lines=(f"{sig_first[0]}. {sig_last}",)),
+        *([_Block("lines", lines=(f"{sig_first[0]}. {sig_last}",))] if initialled else []),
         _Block("lines", lines=(sig_role,)),
     ]
     gold = Letter(

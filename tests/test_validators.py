@@ -438,14 +438,13 @@ def test_without_verdict_line_the_summary_wording_still_checks_the_grade() -> No
     assert issue_at(issues, "grade.summary_mismatch", "grade").expected == "1"
 
 
-def test_unlisted_inspection_is_a_warning() -> None:
+def test_unlisted_inspection_is_an_error() -> None:
     record = gold_dict("worcestershire")
     del record["safeguarding_inspections"][1]
     issues = validate(letter_text("worcestershire"), Letter.model_validate(record))
     unlisted = issue_at(issues, "inspection.unlisted", "safeguarding_inspections")
-    assert unlisted.severity == "warning"
+    assert unlisted.severity == "error"
     assert "November 2010" in (unlisted.expected or "")
-    assert errors(issues) == []
 
 
 def test_findings_out_of_the_letters_order_are_a_warning() -> None:
@@ -456,12 +455,13 @@ def test_findings_out_of_the_letters_order_are_a_warning() -> None:
     assert errors(issues) == []
 
 
-def test_an_outcome_the_letter_does_not_state_is_a_warning() -> None:
+def test_an_outcome_the_letter_states_otherwise_is_an_error() -> None:
     record = gold_dict("worcestershire")
     record["safeguarding_inspections"][1]["outcome"] = "outstanding"
     issues = validate(letter_text("worcestershire"), Letter.model_validate(record))
     field = "safeguarding_inspections[1].outcome"
-    assert issue_at(issues, "inspection.outcome_not_stated", field).severity == "warning"
+    mismatch = issue_at(issues, "inspection.outcome_mismatch", field)
+    assert (mismatch.severity, mismatch.expected) == ("error", "inadequate")
 
 
 # --- The registry --------------------------------------------------------------------------------

@@ -57,10 +57,20 @@ recipient.name_not_in_text              error     (and signatory.name_not_in_tex
 recipient.role_not_in_text              error     (and signatory.role_not_in_text)
 missing.recipient.role                  warning   (and missing.signatory.role) role is null
 recipient.salutation_mismatch           error     recipient.name lacks the surname in "Dear Ms X"
+recipient.name_mismatch                 error     recipient.name is not the address block's name
+                                                  line (title, first name, surname: "Ms Gail
+                                                  Quinton"), found by the salutation's surname
+recipient.role_mismatch                 error     recipient.role is not the line under that name
 signatory.not_after_closing             error     signatory.name is not after "Yours sincerely"
+signatory.name_mismatch                 error     signatory.name is not the typed name after
+                                                  "Yours sincerely" (an initialled line "J. X" is
+                                                  passed over)
+signatory.role_mismatch                 error     signatory.role is not the job-title line under it
 missing.letter_date                     error     letter_date is null
 date.not_in_text                        error     letter_date is not written in the letter as
                                                   "8 November 2011"
+date.line_mismatch                      error     letter_date is written in the letter, but the
+                                                  date line above the address says another date
 date.year_mismatch                      warning   letter_date's year is not the assessment year
 missing.assessment_year                 error     assessment_year is null
 year.heading_mismatch                   error     assessment_year is not the heading's year
@@ -71,16 +81,26 @@ inspection.evidence_empty               error     an inspection's evidence is bl
 inspection.evidence_not_in_text         error     an inspection's evidence is not in the letter
 inspection.outside_summary              warning   ... is in the letter but not in the summary
 inspection.date_not_in_evidence         error     the date's month and year are not in the evidence
-inspection.kind_mismatch                error     the evidence names a different kind
+inspection.kind_mismatch                error     the evidence (or, for "the previous inspection of
+                                                  these arrangements", the nearest sentence before
+                                                  it) names another kind by the kind rule of
+                                                  eval/LABELLING.md
 inspection.kind_unstated                warning   neither evidence nor what precedes it names kind
+inspection.outcome_mismatch             error     the evidence or the (up to 2) sentences after it
+                                                  state another outcome
+inspection.outcome_missing              error     outcome is null but those sentences state one
 inspection.outcome_not_stated           warning   outcome not said in evidence or 2 next sentences
 inspection.duplicate                    error     same date and kind listed twice
-inspection.unlisted                     warning   a summary sentence dates an inspection no item
-                                                  covers
+inspection.unlisted                     error     a summary sentence dates an inspection and names
+                                                  its kind, and no item covers it
+inspection.unlisted_unnamed             warning   a summary sentence dates an inspection that names
+                                                  no kind ("was inspected in May 2010", "the joint
+                                                  area review"), and no item covers it
 ======================================  ========  ==================================================
 
 Readers of the text, reusable elsewhere: `read_verdict`, `read_bullets`, `read_heading`,
-`read_performance`, `read_letter_date`, `read_summary` (validators.reading).
+`read_performance`, `read_letter_date`, `read_summary` (validators.reading); `read_addressee` and
+`read_sign_off` (validators.parties); `kind_named` and `outcomes_stated` (validators.inspections).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Safeguarding inspections against their evidence sentences in the summary."""
+"""Safeguarding inspections against their evidence sentences in the summary, and the summary's
+inspections against the record (the inventory: every dated inspection is some item)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import re
 
 from extractor.schema import InspectionKind, InspectionOutcome, Issue, Letter
 from validators.issues import error, warning
-from validators.reading import paragraph_around, read_summary
+from validators.reading import (
+    PERFORMANCE_SENTENCE,
+    STRENGTHS_HEADING,
+    paragraph_around,
+    read_summary,
+)
 from validators.text import MONTHS, contains, find_span, short, squash
 
 _MONTH = "|".join(MONTHS)
@@ -14,66 +20,181 @@ _MONTH = "|".join(MONTHS)
 # A month and year as the letters date inspections: "In August 2010," / "in July 2010".
 MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b")
 
-# Any mention of an inspection: "the previous inspection of these arrangements".
-_INSPECTION = re.compile(r"\binspection\b", re.IGNORECASE)
+# Several inspections dated in one list, each an item: "Unannounced inspections ... in June 2009
+# and (again in) July 2010 found ...". Any other month-year after the first ("areas identified
+# in July 2010") is history, not another inspection.
+_MONTH_YEAR_LIST = re.compile(
+    rf"(?:{_MONTH})\s+(?:19|20)\d\d(?:\s*,\s*(?:in\s+)?(?:{_MONTH})\s+(?:19|20)\d\d)*"
+    rf"\s*,?\s+and\s+(?:again\s+)?(?:in\s+)?(?:{_MONTH})\s+(?:19|20)\d\d"
+)
 
-# The words that name each kind, as the letters write them:
-#   "an unannounced inspection of contact, referral and assessment arrangements"
-#   "a full inspection of safeguarding found that ..."
-#   "the inspection of safeguarding and looked after children services"
-_CRA = re.compile(r"unannounced|contact,?\s+referral\s+and\s+assessment", re.IGNORECASE)
-_SLAC = re.compile(r"safeguarding\s+and\s+looked\s+after\s+children", re.IGNORECASE)
-_FULL = re.compile(r"full\s+inspection|inspection\s+of\s+safeguarding", re.IGNORECASE)
+# A word that makes a sentence report an inspection: "Unannounced inspections", "the previous
+# inspection of these arrangements", "was inspected in May 2010", "the joint area review".
+_INSPECTION = re.compile(r"\binspect(?:ions?|ed)\b|\bjoint\s+area\s+review\b", re.IGNORECASE)
 
-# The phrase each outcome is reported with, somewhere in the evidence or the two sentences after:
+# The kind rule of eval/LABELLING.md ("Inspection kinds"), tried in this order, first match wins,
+# over the sentence that reports the inspection:
+# 1. it names safeguarding together with looked after children:
+#    "a full inspection of safeguarding and looked after children services",
+#    "safeguarding and looked-after children inspection", "looked after children and
+#    safeguarding services"
+_SLAC = re.compile(
+    r"safeguarding\s+and\s+(?:services\s+for\s+)?looked[\s-]+after\s+children"
+    r"|looked[\s-]+after\s+children(?:['\u2019]s)?\s+(?:services\s+)?and\s+safeguarding",
+    re.IGNORECASE,
+)
+# 2. it is unannounced or names the front door:
+#    "an unannounced inspection of contact, referral and assessment arrangements",
+#    "an unannounced inspection of front-door services"
+_CRA = re.compile(r"\bunannounced\b|contact,?\s+referral,?\s+and\s+assessment", re.IGNORECASE)
+# 3. it names a full, announced or safeguarding inspection:
+#    "a full inspection of safeguarding", "an announced inspection of safeguarding",
+#    "the safeguarding inspection"
+_FULL = re.compile(
+    r"\bfull\s+inspection\b|\binspection\s+of\s+safeguarding\b|\bannounced\s+inspection\b"
+    r"|\bsafeguarding\s+inspection\b",
+    re.IGNORECASE,
+)
+# Not a kind of its own: "the previous inspection of these arrangements" takes the kind of the
+# nearest sentence before it that names one.
+_ANAPHORIC = re.compile(
+    r"\binspection\s+of\s+th(?:ese|is|ose)\s+arrangements\b|\bprevious\s+inspection\b",
+    re.IGNORECASE,
+)
+
+# The outcome a sentence states, read in the evidence and the sentences after it:
 #   "This identified an area for priority action", "There were no priority actions",
-#   "The areas for development identified ...", "... and safeguarding remained inadequate".
+#   "The areas for development identified ...", "... and safeguarding remained inadequate",
+#   "judged the overall effectiveness of safeguarding to be good"
 _PRIORITY = re.compile(r"priority\s+actions?", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:no|not|none)\b", re.IGNORECASE)
-_OUTCOME_WORDS: dict[str, re.Pattern[str]] = {
-    "areas for development": re.compile(r"areas?\s+for\s+development", re.IGNORECASE),
-    "outstanding": re.compile(r"\boutstanding\b", re.IGNORECASE),
-    "good": re.compile(r"\bgood\b", re.IGNORECASE),
-    "adequate": re.compile(r"\badequate\b", re.IGNORECASE),
-    "inadequate": re.compile(r"\binadequate\b", re.IGNORECASE),
-}
+_NEGATION = re.compile(r"\b(?:no|not|none|nor|without)\b", re.IGNORECASE)
+_DEVELOPMENT = re.compile(r"areas?\s+for\s+development", re.IGNORECASE)
+# A grade only as a predicate of what was inspected ("remained inadequate", "to be good"), never
+# "good progress" or "good or better".
+_GRADE_PREDICATE = re.compile(
+    r"\b(?:to\s+be|remained|remains|was|were|is|are|as|judged|graded|rated)\s+"
+    r"(?:only\s+|now\s+|still\s+)?(?P<grade>outstanding|good|inadequate|adequate)\b"
+    r"(?!\s+(?:or|and)\s+(?:better|outstanding))",
+    re.IGNORECASE,
+)
+# ... and only in a sentence about what the inspection judged, so a following "very few
+# (services) are inadequate" is not read as its grade:
+#   "Overall effectiveness was judged to be good", "It judged ... safeguarding to be good",
+#   "The full inspection ... found them to be good"
+_GRADE_SUBJECT = re.compile(
+    r"\b(?:safeguarding|effectiveness|arrangements|inspection|judged|them)\b", re.IGNORECASE
+)
+
+# Sentence ends in squashed text: "... took place. This identified ...".
+_SENTENCE_BREAK = re.compile(r"(?<=\.)\s+(?=\S)")
+
+_CRA_KIND: InspectionKind = "unannounced inspection of contact, referral and assessment"
 
 
-def kinds_named(s: str) -> set[InspectionKind]:
-    """The inspection kinds whose key words occur in `s`."""
-    kinds: set[InspectionKind] = set()
+def kind_named(s: str) -> InspectionKind | None:
+    """The one inspection kind a sentence names by the kind rule, or None."""
     if _SLAC.search(s):
-        kinds.add("inspection of safeguarding and looked after children")
-    elif _FULL.search(s):
-        kinds.add("full inspection of safeguarding")
+        return "inspection of safeguarding and looked after children"
     if _CRA.search(s):
-        kinds.add("unannounced inspection of contact, referral and assessment")
-    return kinds
+        return _CRA_KIND
+    if _FULL.search(s):
+        return "full inspection of safeguarding"
+    return None
 
 
-def _outcome_stated(window: str, outcome: InspectionOutcome) -> bool:
-    if outcome in ("priority action", "no priority action"):
-        for m in _PRIORITY.finditer(window):
-            sentence_start = window.rfind(".", 0, m.start()) + 1
-            negated = bool(_NEGATION.search(window, sentence_start, m.start()))
-            if negated == (outcome == "no priority action"):
-                return True
-        return False
-    return bool(_OUTCOME_WORDS[outcome].search(window))
+def _summary_paragraphs(text: str) -> list[str]:
+    """The summary's paragraphs; without a verdict line (a damaged conversion) those from
+    "Children's services in X perform ..." to the Strengths heading, so the inventory still
+    runs."""
+    summary = read_summary(text)
+    if summary is not None:
+        return summary.split("\n\n")
+    opening = PERFORMANCE_SENTENCE.search(text)
+    if opening is None:
+        return []
+    start = paragraph_around(text, opening.start())[0]
+    lines = text[start:].splitlines()
+    end = next((i for i, line in enumerate(lines) if STRENGTHS_HEADING.match(line)), None)
+    if end is None:
+        return []
+    return [p for p in "\n".join(lines[:end]).split("\n\n") if p.strip()]
 
 
-def _window(text: str, span: tuple[int, int], sentences: int = 3) -> str:
-    """The evidence and the sentences after it (the evidence's own counts as one), within its
-    paragraph: letters report an inspection in one sentence and its outcome in the next."""
-    _, para_end = paragraph_around(text, span[0])
-    end = span[1]
-    for _ in range(sentences):
-        stop = text.find(".", end, para_end)
-        if stop < 0:
-            end = para_end
+def _iso(m: re.Match[str]) -> str:
+    """'2010-08' for a MONTH_YEAR match of 'August 2010'."""
+    return f"{m['year']}-{MONTHS.index(m['month']) + 1:02d}"
+
+
+def _sentences(paragraph: str) -> list[str]:
+    return [s for s in _SENTENCE_BREAK.split(squash(paragraph)) if s]
+
+
+def _dates_inspection(sentence: str) -> bool:
+    return bool(_INSPECTION.search(sentence) and MONTH_YEAR.search(sentence))
+
+
+def outcomes_stated(window: str, kind: InspectionKind | None) -> set[InspectionOutcome]:
+    """Every outcome `window` states: priority action or its absence, areas for development and,
+    for an inspection that gives a grade (any but the unannounced kind), the grade."""
+    stated: set[InspectionOutcome] = set()
+    for sentence in _sentences(window):
+        for m in _PRIORITY.finditer(sentence):
+            negated = bool(_NEGATION.search(sentence, 0, m.start()))
+            stated.add("no priority action" if negated else "priority action")
+        if _DEVELOPMENT.search(sentence):
+            stated.add("areas for development")
+        if kind != _CRA_KIND and _GRADE_SUBJECT.search(sentence):
+            for g in _GRADE_PREDICATE.finditer(sentence):
+                stated.add(g["grade"].lower())  # type: ignore[arg-type]
+    if "priority action" in stated:
+        # "areas for development" is the outcome only when no priority action was identified.
+        stated.discard("areas for development")
+    return stated
+
+
+def _place(text: str, evidence: str) -> tuple[list[str], int, int] | None:
+    """The sentences of the summary paragraph (else the letter paragraph) that holds `evidence`,
+    with the indexes of the first and last sentence the evidence spans; None if not found."""
+    paragraphs = _summary_paragraphs(text)
+    span = find_span(text, evidence)
+    if span is not None:
+        start, end = paragraph_around(text, span[0])
+        paragraphs.append(text[start:end])
+    for paragraph in paragraphs:
+        p = squash(paragraph)
+        pos = find_span(p, evidence)
+        if pos is None:
+            continue
+        starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(p)]
+        first = max(i for i, s in enumerate(starts) if s <= pos[0])
+        last = max(i for i, s in enumerate(starts) if s < max(pos[1], pos[0] + 1))
+        return _sentences(p), first, last
+    return None
+
+
+def _window(text: str, evidence: str, following: int = 2) -> str:
+    """The evidence's sentences and up to `following` sentences after them in its paragraph,
+    stopping before one that dates another inspection: letters report an inspection in one
+    sentence and often its outcome in the next ("This identified an area for priority action")."""
+    placed = _place(text, evidence)
+    if placed is None:
+        return evidence
+    sentences, first, last = placed
+    window = sentences[first : last + 1]
+    for sentence in sentences[last + 1 : last + 1 + following]:
+        if _dates_inspection(sentence):
             break
-        end = stop + 1
-    return text[span[0] : end]
+        window.append(sentence)
+    return " ".join(window)
+
+
+def _kind_before(sentences: list[str], index: int) -> InspectionKind | None:
+    """The kind named by the nearest sentence before `index` that names one."""
+    for sentence in reversed(sentences[:index]):
+        kind = kind_named(sentence)
+        if kind is not None:
+            return kind
+    return None
 
 
 def check_inspection_evidence(text: str, letter: Letter) -> list[Issue]:
@@ -145,33 +266,36 @@ def check_inspection_date(text: str, letter: Letter) -> list[Issue]:
 
 
 def check_inspection_kind(text: str, letter: Letter) -> list[Issue]:
-    """Each inspection's kind is named by its evidence (inspection.kind_mismatch when the
-    evidence names another kind). Evidence that names no kind ('the previous inspection of these
-    arrangements') is resolved from the same paragraph before it; failing that it is a warning
-    (inspection.kind_unstated)."""
+    """Each inspection's kind is the one its evidence names by the kind rule of
+    eval/LABELLING.md (inspection.kind_mismatch). Evidence that names no kind ('the previous
+    inspection of these arrangements') takes the kind of the nearest sentence before it in its
+    paragraph; failing that it is a warning (inspection.kind_unstated)."""
     issues: list[Issue] = []
     for i, insp in enumerate(letter.safeguarding_inspections):
         field = f"safeguarding_inspections[{i}].kind"
-        named = kinds_named(insp.evidence)
-        if insp.kind in named:
+        named = kind_named(insp.evidence)
+        source = f"its evidence '{short(insp.evidence)}'"
+        if named is None:
+            placed = _place(text, insp.evidence)
+            if placed is not None:
+                named = _kind_before(placed[0], placed[1])
+                source = f"the sentence before its evidence '{short(insp.evidence)}'"
+        if named == insp.kind:
             continue
-        if named:
+        if named is not None:
             issues.append(
                 error(
                     "inspection.kind_mismatch",
                     field,
-                    f"{field} is '{insp.kind}' but its evidence '{short(insp.evidence)}' names "
-                    f"'{sorted(named)[0]}': set kind to that",
-                    expected=sorted(named)[0],
+                    f"{field} is '{insp.kind}' but {source} names '{named}' (kind rule: "
+                    "safeguarding with looked after children, else unannounced or contact, "
+                    "referral and assessment, else full inspection of safeguarding): set kind "
+                    "to that",
+                    expected=named,
                     found=insp.kind,
                 )
             )
             continue
-        span = find_span(text, insp.evidence)
-        if span is not None:
-            para_start, _ = paragraph_around(text, span[0])
-            if insp.kind in kinds_named(text[para_start : span[0]]):
-                continue
         issues.append(
             warning(
                 "inspection.kind_unstated",
@@ -185,17 +309,44 @@ def check_inspection_kind(text: str, letter: Letter) -> list[Issue]:
 
 
 def check_inspection_outcome(text: str, letter: Letter) -> list[Issue]:
-    """A non-null outcome is stated in the evidence or the two sentences after it
-    (inspection.outcome_not_stated, a warning: outcomes are reported in varied words)."""
+    """The outcome is the one the evidence and the sentences after it state (up to two, and not
+    past a sentence dating another inspection): another outcome is an error
+    (inspection.outcome_mismatch), and so is null where the text states one
+    (inspection.outcome_missing); an outcome the text does not state at all is a warning
+    (inspection.outcome_not_stated: outcomes are sometimes reported in words this does not
+    read)."""
     issues: list[Issue] = []
     for i, insp in enumerate(letter.safeguarding_inspections):
-        if insp.outcome is None:
-            continue
-        span = find_span(text, insp.evidence)
-        window = _window(text, span) if span else insp.evidence
-        if _outcome_stated(window, insp.outcome):
-            continue
         field = f"safeguarding_inspections[{i}].outcome"
+        window = _window(text, insp.evidence)
+        stated = outcomes_stated(window, insp.kind)
+        expected = ", ".join(sorted(stated)) or None
+        if insp.outcome is None:
+            if stated:
+                issues.append(
+                    error(
+                        "inspection.outcome_missing",
+                        field,
+                        f"{field} is null but the letter states it: '{short(window, 100)}' "
+                        f"says {expected}",
+                        expected=expected,
+                    )
+                )
+            continue
+        if insp.outcome in stated:
+            continue
+        if stated:
+            issues.append(
+                error(
+                    "inspection.outcome_mismatch",
+                    field,
+                    f"{field} is '{insp.outcome}' but the letter says {expected} "
+                    f"('{short(window, 100)}'): use what the letter states",
+                    expected=expected,
+                    found=insp.outcome,
+                )
+            )
+            continue
         issues.append(
             warning(
                 "inspection.outcome_not_stated",
@@ -230,26 +381,66 @@ def check_inspection_duplicates(text: str, letter: Letter) -> list[Issue]:
 
 
 def check_inspections_listed(text: str, letter: Letter) -> list[Issue]:
-    """Every summary sentence that dates an inspection ('In August 2010, an unannounced
-    inspection ...') is some inspection's evidence (inspection.unlisted, a warning: the sentence
-    may report something that is not an inspection of safeguarding)."""
-    summary = read_summary(text)
-    if summary is None:
-        return []
+    """The inventory: every summary sentence that dates an inspection ('In August 2010, an
+    unannounced inspection ...') is accounted for by an item, whose evidence overlaps the
+    sentence or whose date and kind are the sentence's; the date is the sentence's first
+    month-year, and every month-year listed with it ('in June 2009 and July 2010') is an
+    inspection of its own, each needing an item. When the sentence names a kind (by the
+    kind rule, or 'the previous inspection of these arrangements' after a sentence that does)
+    a missing item is an error (inspection.unlisted); when it names none ('the fostering service
+    was inspected in May 2010', 'the joint area review in June 2008') it may not be an inspection
+    of safeguarding, so it is a warning (inspection.unlisted_unnamed)."""
     issues: list[Issue] = []
     evidence = [squash(insp.evidence) for insp in letter.safeguarding_inspections]
-    for sentence in re.split(r"(?<=\.)\s+", squash(summary)):
-        if not (_INSPECTION.search(sentence) and MONTH_YEAR.search(sentence)):
-            continue
-        if any(e and (e in sentence or sentence in e) for e in evidence):
-            continue
-        issues.append(
-            warning(
-                "inspection.unlisted",
-                "safeguarding_inspections",
-                f"the summary reports an inspection that no item's evidence covers: "
-                f"'{short(sentence, 100)}': add it if it is an inspection of safeguarding",
-                expected=sentence,
-            )
-        )
+    for paragraph in _summary_paragraphs(text):
+        sentences = _sentences(paragraph)
+        for index, sentence in enumerate(sentences):
+            if not _dates_inspection(sentence):
+                continue
+            kind = kind_named(sentence)
+            if kind is None and _ANAPHORIC.search(sentence):
+                kind = _kind_before(sentences, index)
+            body = sentence.rstrip(".")
+            items = letter.safeguarding_inspections
+            overlapping = {n for n, e in enumerate(evidence) if e and (e in sentence or body in e)}
+            first = MONTH_YEAR.search(sentence)
+            listed = _MONTH_YEAR_LIST.match(sentence, first.start()) if first else None
+            if listed:
+                # every date of the list is an inspection of its own
+                wanted = [_iso(m) for m in MONTH_YEAR.finditer(listed[0])]
+                missing = [
+                    d
+                    for d in dict.fromkeys(wanted)
+                    if not any(
+                        x.date == d and (n in overlapping or x.kind == kind)
+                        for n, x in enumerate(items)
+                    )
+                ]
+            else:
+                dates = {_iso(m) for m in MONTH_YEAR.finditer(sentence)}
+                covered = overlapping or any(x.date in dates and x.kind == kind for x in items)
+                missing = [] if covered else [_iso(m) for m in MONTH_YEAR.finditer(sentence)][:1]
+            if not missing:
+                continue
+            if kind is not None:
+                issues.append(
+                    error(
+                        "inspection.unlisted",
+                        "safeguarding_inspections",
+                        f"the summary reports an inspection ({kind}, {', '.join(missing)}) that "
+                        f"no item covers: '{short(sentence, 100)}': add it",
+                        expected=body,
+                    )
+                )
+            else:
+                issues.append(
+                    warning(
+                        "inspection.unlisted_unnamed",
+                        "safeguarding_inspections",
+                        f"the summary dates an inspection that no item covers: "
+                        f"'{short(sentence, 100)}': add it if it is an inspection of "
+                        "safeguarding",
+                        expected=body,
+                    )
+                )
     return issues

@@ -8,13 +8,67 @@ import re
 from extractor.schema import Issue, Letter, Person
 from validators.issues import error, warning
 from validators.reading import read_heading, read_letter_date
-from validators.text import MONTHS, contains, find_span, squash
+from validators.text import MONTHS, contains, find_span, short, squash
 
 # The salutation: "Dear Ms Quinton".
 SALUTATION = re.compile(r"^[^\S\n]*Dear[^\S\n]+(?P<name>[^\n,]+?)[^\S\n]*,?[^\S\n]*$", re.MULTILINE)
 
 # The closing before the signatory's typed name: "Yours sincerely".
 CLOSING = re.compile(r"Yours\s+(?:sincerely|faithfully)", re.IGNORECASE)
+
+# The date line that opens the address block: "8 November 2011".
+_DATE_LINE = re.compile(
+    rf"^[^\S\n]*\d{{1,2}}(?:st|nd|rd|th)?[^\S\n]+(?:{'|'.join(MONTHS)})[^\S\n]+(?:19|20)\d\d[^\S\n]*$",
+    re.MULTILINE,
+)
+
+# A name line of the address block: a title, then names, the last the salutation's surname:
+#   "Ms Gail Quinton", "Mr John A Smith", "Dr Amrit Holroyd-Bennett", "Ms Anna van der Berg"
+_NAME_LINE = re.compile(r"^[A-Z][\w'.-]*\s+(?:[\w'.-]+\s+){0,4}[A-Z][\w'-]+$")
+
+# An initialled signature under the typed name, which is not the name: "J. Winstanley",
+# "J Winstanley", "J.A. Winstanley".
+_INITIALLED = re.compile(r"^(?:[A-Z]\.?\s*){1,3}[A-Z][\w'-]+$")
+
+
+def _nonblank_lines(text: str, start: int, end: int) -> list[str]:
+    return [squash(line) for line in text[start:end].splitlines() if line.strip()]
+
+
+def read_addressee(text: str) -> tuple[str, str | None] | None:
+    """The address block's name line and the line after it (the role line), e.g.
+    ('Ms Gail Quinton', "Director of Children's Services"); None when there is no date line and
+    salutation, or no line between them ends with the salutation's surname.
+
+    The name line is found by the surname 'Dear Ms Quinton' greets, so letterhead lines that a
+    conversion puts between the date and the address are passed over."""
+    dear = SALUTATION.search(text)
+    if dear is None:
+        return None
+    dates = list(_DATE_LINE.finditer(text, 0, dear.start()))
+    if not dates:
+        return None
+    surname = dear["name"].split()[-1].rstrip(",:;")
+    lines = _nonblank_lines(text, dates[-1].end(), dear.start())
+    for i, line in enumerate(lines):
+        if _NAME_LINE.match(line) and line.split()[-1] == surname:
+            return line, lines[i + 1] if i + 1 < len(lines) else None
+    return None
+
+
+def read_sign_off(text: str) -> tuple[str, str | None] | None:
+    """The typed name after 'Yours sincerely' and the line after it that is not an initialled
+    signature (the role), e.g. ('Juliet Winstanley', "Divisional Manager, Children's Services
+    Assessment"); None when there is no closing or nothing after it."""
+    closings = list(CLOSING.finditer(text))
+    if not closings:
+        return None
+    closing = closings[-1]
+    lines = [line for line in _nonblank_lines(text, closing.end(), len(text)) if line.strip(",")]
+    lines = [line for line in lines if not _INITIALLED.match(line)]
+    if not lines:
+        return None
+    return lines[0], lines[1] if len(lines) > 1 else None
 
 
 def _date_pattern(date: dt.date) -> re.Pattern[str]:
@@ -112,10 +166,20 @@ def _person_issues(text: str, person: Person | None, field: str, where: str) -> 
     return issues
 
 
+def _role_matches(role: str, line: str | None, text: str) -> bool:
+    """The role is the role line as written, or that line and its hard-wrapped continuation."""
+    if line is None:
+        return True
+    role = squash(role)
+    return role == line or (role.startswith(line + " ") and contains(text, role))
+
+
 def check_recipient(text: str, letter: Letter) -> list[Issue]:
     """recipient is filled (missing.recipient), its name and role occur in the text
     (recipient.name_not_in_text, recipient.role_not_in_text; missing role is a warning), and the
-    name agrees with the salutation 'Dear Ms Quinton' (recipient.salutation_mismatch)."""
+    name agrees with the salutation 'Dear Ms Quinton' (recipient.salutation_mismatch). Where the
+    address block can be read, the name is its whole name line, title and first name included
+    (recipient.name_mismatch), and the role is the line under it (recipient.role_mismatch)."""
     where = "copy the addressee's name, with title, from the address block above 'Dear ...'"
     issues = _person_issues(text, letter.recipient, "recipient", where)
     salutation = SALUTATION.search(text)
@@ -133,13 +197,42 @@ def check_recipient(text: str, letter: Letter) -> list[Issue]:
                     found=letter.recipient.name,
                 )
             )
+    addressee = read_addressee(text)
+    if letter.recipient is None or addressee is None:
+        return issues
+    name_line, role_line = addressee
+    if squash(letter.recipient.name) != name_line:
+        issues.append(
+            error(
+                "recipient.name_mismatch",
+                "recipient.name",
+                f"recipient.name is '{letter.recipient.name}' but the address block's name line "
+                f"is '{name_line}': copy the whole line, title, first name and surname",
+                expected=name_line,
+                found=letter.recipient.name,
+            )
+        )
+    role = letter.recipient.role
+    if role is not None and not _role_matches(role, role_line, text):
+        issues.append(
+            error(
+                "recipient.role_mismatch",
+                "recipient.role",
+                f"recipient.role is '{role}' but the line under the addressee's name is "
+                f"'{short(role_line or '', 80)}': copy that line as written",
+                expected=role_line,
+                found=role,
+            )
+        )
     return issues
 
 
 def check_signatory(text: str, letter: Letter) -> list[Issue]:
     """signatory is filled (missing.signatory), its name and role occur in the text
     (signatory.name_not_in_text, signatory.role_not_in_text; missing role is a warning), and
-    the name stands after 'Yours sincerely' (signatory.not_after_closing)."""
+    the name stands after 'Yours sincerely' (signatory.not_after_closing). Where the sign-off
+    can be read, the name is its typed name, not the initialled signature
+    (signatory.name_mismatch), and the role is the job-title line (signatory.role_mismatch)."""
     where = "copy the typed name after 'Yours sincerely'"
     issues = _person_issues(text, letter.signatory, "signatory", where)
     closing = CLOSING.search(text)
@@ -156,12 +249,40 @@ def check_signatory(text: str, letter: Letter) -> list[Issue]:
                     found=letter.signatory.name,
                 )
             )
+    sign_off = read_sign_off(text)
+    if letter.signatory is None or sign_off is None:
+        return issues
+    name_line, role_line = sign_off
+    if squash(letter.signatory.name) != name_line:
+        issues.append(
+            error(
+                "signatory.name_mismatch",
+                "signatory.name",
+                f"signatory.name is '{letter.signatory.name}' but the typed name after "
+                f"'Yours sincerely' is '{name_line}': use that name",
+                expected=name_line,
+                found=letter.signatory.name,
+            )
+        )
+    role = letter.signatory.role
+    if role is not None and not _role_matches(role, role_line, text):
+        issues.append(
+            error(
+                "signatory.role_mismatch",
+                "signatory.role",
+                f"signatory.role is '{role}' but the job-title line of the sign-off is "
+                f"'{short(role_line or '', 80)}': copy that line as written",
+                expected=role_line,
+                found=role,
+            )
+        )
     return issues
 
 
 def check_letter_date(text: str, letter: Letter) -> list[Issue]:
-    """letter_date is filled (missing.letter_date) and written in the text as '8 November 2011'
-    (date.not_in_text, whose `expected` is the text's own date line when it has one)."""
+    """letter_date is filled (missing.letter_date), written in the text as '8 November 2011'
+    (date.not_in_text, whose `expected` is the text's own date line when it has one) and, when
+    the text has a date line, is that line's date (date.line_mismatch)."""
     dated = read_letter_date(text)
     expected = dated.isoformat() if dated else None
     if letter.letter_date is None:
@@ -176,7 +297,19 @@ def check_letter_date(text: str, letter: Letter) -> list[Issue]:
         ]
     date = letter.letter_date
     if _date_pattern(date).search(text):
-        return []
+        if dated is None or dated == date:
+            return []
+        # Written somewhere, but not on the date line: "off by a day" can land on another date.
+        return [
+            error(
+                "date.line_mismatch",
+                "letter_date",
+                f"letter_date is {date.isoformat()} but the date line above the address says "
+                f"'{dated.day} {MONTHS[dated.month - 1]} {dated.year}' ({expected})",
+                expected=expected,
+                found=date.isoformat(),
+            )
+        ]
     written = f"{date.day} {MONTHS[date.month - 1]} {date.year}"
     hint = (
         f"; the letter is dated '{dated.day} {MONTHS[dated.month - 1]} {dated.year}' ({expected})"

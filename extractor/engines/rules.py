@@ -148,10 +148,12 @@ def parse_structure(text: str) -> LetterStructure:
         st.date = Block(date.group(0).strip(), date.start(1), date.end(3))
         if dear:
             address = _lines(text, date.end(), dear.start())
-            if address:
-                st.recipient_name = address[0]
-            if len(address) > 1:
-                st.recipient_role = address[1]
+            dear_end = text.find("\n", dear.start())
+            at = _name_line(address, text[dear.start() : dear_end if dear_end >= 0 else len(text)])
+            if at is not None:
+                st.recipient_name = address[at]
+            if at is not None and at + 1 < len(address):
+                st.recipient_role = address[at + 1]
 
     heading = HEADING.search(text)
     if heading:
@@ -190,6 +192,18 @@ def parse_structure(text: str) -> LetterStructure:
         if roles:
             st.signatory_role = roles[-1]
     return st
+
+
+def _name_line(address: list[Block], dear: str) -> int | None:
+    """Index of the addressee's name line: the first line of the block that ends with the
+    surname 'Dear Ms Quinton' greets (so letterhead lines a conversion puts between the date and
+    the address are skipped), else the block's first line."""
+    words = dear.replace(",", " ").split()
+    surname = words[-1] if len(words) > 1 else None
+    for i, line in enumerate(address):
+        if surname and len(line.text.split()) <= 6 and line.text.split()[-1] == surname:
+            return i
+    return 0 if address else None
 
 
 def _bullets(text: str, start: int, end: int) -> list[Block]:
@@ -435,15 +449,39 @@ def _nearest_service(text: str, before: int) -> str | None:
 
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{'|'.join(MONTHS)})\s+(?P<year>(?:19|20)\d\d)\b")
 _SENTENCE = re.compile(r"[^.]+?(?:\.(?=\s|$)|$)", re.S)
+# Inspections reported together, one per date of a list: "Unannounced inspections of contact,
+# referral and assessment arrangements in June 2009 and (again in) July 2010 found ..."
+_MY = rf"(?:{'|'.join(MONTHS)})\s+(?:19|20)\d\d"
+_MONTH_YEAR_LIST = re.compile(
+    rf"{_MY}(?:\s*,\s*(?:in\s+)?{_MY})*\s*,?\s+and\s+(?:again\s+)?(?:in\s+)?{_MY}"
+)
+# The kind rule (eval/LABELLING.md, "Inspection kinds"): tried in this order over the sentence
+# that reports the inspection, first match wins, so every sentence has one kind.
 KIND_PATTERNS: list[tuple[InspectionKind, re.Pattern[str]]] = [
-    (
-        "unannounced inspection of contact, referral and assessment",
-        re.compile(r"unannounced.*contact,\s+referral\s+and\s+assessment", re.I | re.S),
-    ),
-    ("full inspection of safeguarding", re.compile(r"full\s+inspection\s+of\s+safeguarding", re.I)),
+    # "a full inspection of safeguarding and looked after children services",
+    # "the safeguarding and looked-after children inspection"
     (
         "inspection of safeguarding and looked after children",
-        re.compile(r"inspection\s+of\s+safeguarding\s+and\s+looked\s+after\s+children", re.I),
+        re.compile(
+            r"safeguarding\s+and\s+(?:services\s+for\s+)?looked[\s-]+after\s+children"
+            r"|looked[\s-]+after\s+children(?:'s)?\s+(?:services\s+)?and\s+safeguarding",
+            re.I,
+        ),
+    ),
+    # "an unannounced inspection of contact, referral and assessment arrangements",
+    # "an unannounced inspection of front-door services"
+    (
+        "unannounced inspection of contact, referral and assessment",
+        re.compile(r"\bunannounced\b|contact,?\s+referral,?\s+and\s+assessment", re.I),
+    ),
+    # "a full inspection of safeguarding", "an announced inspection of safeguarding"
+    (
+        "full inspection of safeguarding",
+        re.compile(
+            r"\bfull\s+inspection\b|\binspection\s+of\s+safeguarding\b"
+            r"|\bannounced\s+inspection\b|\bsafeguarding\s+inspection\b",
+            re.I,
+        ),
     ),
 ]
 # "these arrangements": the inspection kind named in an earlier sentence
@@ -456,7 +494,21 @@ OUTCOMES: list[tuple[InspectionOutcome, re.Pattern[str]]] = [
     ),
     ("areas for development", re.compile(r"\bareas?\s+for\s+development\b", re.I)),
 ]
-_GRADE_OUTCOME = re.compile(r"\b(outstanding|good|inadequate|adequate)\b", re.I)
+# The grade a full or looked-after-children inspection gave, as a predicate only ("safeguarding
+# remained inadequate", "judged ... to be good"), never "good progress" or "good or better"
+_GRADE_OUTCOME = re.compile(
+    r"\b(?:to\s+be|remained|remains|was|were|is|are|as|judged|graded|rated)\s+"
+    r"(?:only\s+|now\s+|still\s+)?(outstanding|good|inadequate|adequate)\b"
+    r"(?!\s+(?:or|and)\s+(?:better|outstanding))",
+    re.I,
+)
+# A sentence that can state the grade names what was judged ("Overall effectiveness was judged
+# to be good"), unlike "very few services are inadequate" in the paragraph after
+_GRADE_SENTENCE = re.compile(
+    r"\b(?:safeguarding|effectiveness|arrangements|inspection|judged|them)\b", re.I
+)
+# How many sentences after the reporting one may state its outcome ("This identified ...")
+OUTCOME_SENTENCES = 2
 
 
 def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, int]]:
@@ -481,34 +533,43 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
         when = _MONTH_YEAR.search(sentence)
         if kind is None or when is None or "inspection" not in sentence.lower():
             continue
-        month = MONTHS.index(when.group("month")) + 1
-        date = f"{when.group('year')}-{month:02d}"
-        if any(f[0].date == date and f[0].kind == kind for f in found):
+        listed = _MONTH_YEAR_LIST.match(sentence, when.start())
+        dates = [
+            f"{m.group('year')}-{MONTHS.index(m.group('month')) + 1:02d}"
+            for m in _MONTH_YEAR.finditer(listed.group(0) if listed else when.group(0))
+        ]
+        dates = [d for d in dates if not any(f[0].date == d and f[0].kind == kind for f in found)]
+        if not dates:
             continue
+        # the finding may be reported in the following sentences, up to the next inspection
+        window = [sentence]
+        for j in range(i + 1, min(i + 1 + OUTCOME_SENTENCES, len(sentences))):
+            if _MONTH_YEAR.search(sentences[j][1]) and kinds[j]:
+                break
+            window.append(sentences[j][1])
         outcome: InspectionOutcome | None = None
         if kind != "unannounced inspection of contact, referral and assessment":
-            grade = _GRADE_OUTCOME.search(sentence)
-            if grade:
-                outcome = grade.group(1).lower()  # type: ignore[assignment]
-        if outcome is None:
-            # the finding may be reported in the following sentences, up to the next inspection
-            window = [sentence]
-            for j in range(i + 1, len(sentences)):
-                if _MONTH_YEAR.search(sentences[j][1]) and kinds[j]:
+            for candidate in window:
+                grade = (
+                    _GRADE_OUTCOME.search(candidate) if _GRADE_SENTENCE.search(candidate) else None
+                )
+                if grade:
+                    outcome = grade.group(1).lower()  # type: ignore[assignment]
                     break
-                window.append(sentences[j][1])
+        if outcome is None:
             outcome = _outcome_of(" ".join(window))
         lead = len(sentence) - len(sentence.lstrip())
         body = sentence.strip()
         body = body[:-1] if body.endswith(".") else body
         start = offset + lead
-        found.append(
-            (
-                SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=body),
-                start,
-                start + len(body),
+        for date in dict.fromkeys(dates):
+            found.append(
+                (
+                    SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=body),
+                    start,
+                    start + len(body),
+                )
             )
-        )
     return found
 
 
