@@ -8,10 +8,12 @@ state a count, phrasings with numbers that are not counts, and records that leav
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from eval.synth import generate
 from extractor.engines.rules import RulesEngine
 from extractor.loading import load_text
 from extractor.schema import Count, Finding, Issue, Letter
@@ -239,3 +241,27 @@ def test_a_count_invented_for_a_fraction_that_is_not_whole_is_an_error() -> None
         one_bullet_letter(bullet), record(bullet, invented)
     )
     assert codes(issues) == ["count.fraction_unresolved"]
+
+
+# --- the synthetic letters exercise these phrasings -------------------------------------------
+
+SYNTHETIC_PHRASINGS = {
+    "fraction-of-the-n": r"\b(?:Half|A third|A quarter|Two thirds|Three quarters) of the",
+    "approximate-fraction": r"\bOver (?:half|a third|a quarter|two thirds|three quarters) of the",
+    "of-the-n-with-an-aside": r"\bOf the \w+ [^,.]+, including [^,.]+, \w+ (?:is|are)",
+    "a-further-m": r"\ba further \w+ (?:is|are) satisfactory",
+    "as-are-m-of-the-n": r", as are \w+ of the \w+ ",
+    "category-of-concern": r"the number in an Ofsted category of concern has",
+    "judged-inadequate-from-to": r"judged (?:to be )?inadequate has \w+ from",
+    "relative-clause": r" it (?:runs|uses|commissions|maintains) (?:is|are) ",
+    "each-of-the-n": r"\bEach of the \w+ ",
+}
+
+
+def test_the_synthetic_set_uses_every_new_phrasing_and_its_gold_accounts_for_every_count() -> None:
+    seen: set[str] = set()
+    for letter in generate(60, 2011):
+        text = load_text(letter.text).text
+        assert check_counts_recorded(text, letter.gold) == [], letter.id
+        seen |= {k for k, p in SYNTHETIC_PHRASINGS.items() if re.search(p, text)}
+    assert seen == set(SYNTHETIC_PHRASINGS)
