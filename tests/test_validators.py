@@ -587,6 +587,20 @@ SEMANTIC_CASES = [
                  id="judged-inadequate-left-null"),
     pytest.param(_set(f"{C}[3].count", 1), ("count.count_mismatch", f"{C}[3].count"),
                  id="risen-from-a-to-b-given-a"),
+    # the old engine's readings: the total read as a count of its own
+    pytest.param(lambda r: r["strengths"][0]["counts"][0].update(
+                     count=12, total=12, evidence="the 12 children's centres are good or better"),
+                 ("count.fraction_made_total", f"{C}[0].count"),
+                 id="fraction-total-read-as-all-of-them"),
+    pytest.param(lambda r: r["strengths"][0]["counts"][1].update(
+                     count=15, total=15, evidence="the 15 primary schools in the area, including "
+                     "the two academies, 12 are good or better"),
+                 ("count.predicate_of_another_count", f"{C}[1].count"),
+                 id="total-before-an-aside-read-as-all-of-them"),
+    pytest.param(lambda r: r["strengths"][0]["counts"][1].update(
+                     count=2, total=None, evidence="two academies, 12 are good or better"),
+                 ("count.predicate_of_another_count", f"{C}[1].count"),
+                 id="number-of-the-aside-read-as-a-count"),
     pytest.param(lambda r: r["strengths"][0]["counts"].pop(0),
                  ("count.unrecorded", "strengths[0]"), id="fraction-count-left-out"),
     pytest.param(lambda r: r["strengths"][0]["counts"].pop(2),

@@ -32,6 +32,10 @@ count.count_mismatch                    error     count is not the number the qu
 count.total_mismatch                    error     total is not the whole the phrase counts out of
 count.judgement_mismatch                error     judgement is not the one the phrase predicates
 count.judgement_missing                 error     judgement is null but the phrase states one
+count.predicate_of_another_count        error     the evidence's judgement is said of a later number
+                                                  (", 12 are good"), not of the count
+count.fraction_made_total               error     the evidence follows "half of" / "two thirds of":
+                                                  its number is the whole, not the count
 count.fraction_unresolved               error     a count is given for a fraction that is not a
                                                   whole number ("half of the 7") or is approximate
                                         warning   (check_counts_recorded, field "strengths[i]") a

@@ -18,7 +18,7 @@ from extractor.textutil import (
     fraction_of,
 )
 from validators.issues import error
-from validators.text import contains, number_value, numbers_in, short, squash
+from validators.text import contains, find_span, number_value, numbers_in, short, squash
 
 
 def iter_counts(letter: Letter) -> Iterator[tuple[str, Finding, Count]]:
@@ -232,6 +232,41 @@ def stated_judgement(evidence: str) -> str | None:
     return " ".join(word.lower().split())
 
 
+# "..., including the two academies, 12 are good or better": a number after a comma, right
+# before the predicate, is what the predicate is said of
+_OWNER_BEFORE_PREDICATE = re.compile(rf",\s+(?P<owner>{_NUM})\s*$")
+
+
+def predicate_owner(evidence: str) -> int | None:
+    """The number an evidence's predicate is said of when that is not the number the evidence
+    opens with: "the 15 primary schools ..., including the two academies, 12 are good" -> 12.
+    None when the predicate belongs to the opening quantity (or "Of the N ..., M" says so)."""
+    phrase = squash(evidence)
+    if phrase.lower().startswith("of the"):
+        return None
+    pred = _PREDICATE.search(phrase)
+    if pred is None:
+        return None
+    m = _OWNER_BEFORE_PREDICATE.search(phrase[: pred.start()])
+    return number_value(m.group("owner")) if m else None
+
+
+# "Over two thirds of |the 18 services are good|": an evidence that a fraction precedes
+_FRACTION_BEFORE = re.compile(
+    rf"\b(?:(?:{alternation(APPROXIMATORS)})\s+)?{alternation(list(FRACTIONS))}\s+of\s*$", re.I
+)
+
+
+def fraction_before(finding_text: str, evidence: str) -> str | None:
+    """The fraction ("two thirds of") right before the evidence in its finding, if any: then
+    the evidence's number is the whole the fraction is taken of, not a count."""
+    span = find_span(finding_text, evidence)
+    if span is None:
+        return None
+    m = _FRACTION_BEFORE.search(finding_text[: span[0]])
+    return squash(m.group(0)) if m else None
+
+
 def check_count_roles(text: str, letter: Letter) -> list[Issue]:
     """The count is the number the quantity phrase counts, the total the whole it counts out of,
     and the judgement the one the phrase predicates (count.count_mismatch,
@@ -241,8 +276,20 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
     catches a count given the total's value ("Five of the six" as 6) and a judgement taken from
     the wrong words ("made good progress and was judged satisfactory" as good)."""
     issues: list[Issue] = []
-    for path, _finding, count in iter_counts(letter):
+    for path, finding, count in iter_counts(letter):
         quote = short(count.evidence)
+        fraction = fraction_before(finding.text, count.evidence)
+        if fraction is not None:
+            issues.append(
+                error(
+                    "count.fraction_made_total",
+                    f"{path}.count",
+                    f"{path}.count is {count.count} but '{quote}' follows '{fraction}': the "
+                    "number is the whole the fraction is taken of; the count is the fraction of "
+                    "it (half of 12 is 6), or no count when that is not a whole number",
+                    found=count.count,
+                )
+            )
         stated = stated_quantity(count.evidence)
         if stated is not None:
             n, total, total_is_count = stated
@@ -280,6 +327,18 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
                         found=count.total,
                     )
                 )
+        owner = predicate_owner(count.evidence)
+        if owner is not None:
+            issues.append(
+                error(
+                    "count.predicate_of_another_count",
+                    f"{path}.count",
+                    f"{path}.count is {count.count} but in '{quote}' the judgement is said of "
+                    f"{owner}: count that number, from 'Of the N' if the phrase opens so",
+                    expected=owner,
+                    found=count.count,
+                )
+            )
         judged = stated_judgement(count.evidence)
         if count.judgement is None and judged is not None:
             issues.append(
