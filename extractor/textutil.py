@@ -73,8 +73,12 @@ SERVICE_NOUNS = (
 )
 
 # An inspection status that is not a grade but is said of a number of schools: "the number in
-# an Ofsted category of concern has fallen from four to one" (use with re.I).
-CONCERN = r"(?:in\s+an?\s+(?:Ofsted\s+)?category\s+of\s+concern)"
+# an Ofsted category of concern has fallen from four to one", "schools in special measures",
+# "schools with a notice to improve" (use with re.I).
+CONCERN = (
+    r"(?:in\s+an?\s+(?:Ofsted\s+)?category\s+of\s+concern|in\s+special\s+measures"
+    r"|(?:with|given|under)\s+a\s+notice\s+to\s+improve)"
+)
 
 #: Fractions a count can be stated as, with their value as (numerator, denominator): "half of the
 #: 12 schools" is 6 of 12. Keys are lower case with single spaces.

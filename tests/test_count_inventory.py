@@ -72,6 +72,11 @@ STATED = {
     "judged-to-be": ("However, one short-stay school was recently judged to be inadequate.", [1]),
     "list-sharing-a-predicate": ("Provision, including all seven special schools and the three pupil referral units, are good or better.", [7, 3]),
     "digits": ("Of the 7 nurseries, 5 are outstanding.", [5]),
+    "of-the-total-then-a-list": ("Of the 12 children's homes, two are outstanding, eight are good and the remaining two are satisfactory.", [2, 8, 2]),
+    "dropped-to": ("The number of inadequate primary schools has dropped to two.", [2]),
+    "special-measures": ("The number of schools in special measures has gone down from five to two.", [2]),
+    "as-is-one-of-the-two": ("The council's fostering service is outstanding, as is one of the two adoption agencies it uses.", [1]),
+    "each-was-judged": ("Each of the three pupil referral units was judged good.", [3]),
 }  # fmt: skip
 
 

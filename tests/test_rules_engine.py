@@ -239,6 +239,30 @@ COUNT_CASES = {
         "None of the 12 children's homes is inadequate.",
         [(0, 12, "inadequate", "None of the 12 children's homes is inadequate")],
     ),
+    "of-the-total-then-a-list-of-counts": (
+        "Of the 12 children's homes, two are outstanding, eight are good and the remaining two are satisfactory.",
+        [
+            (2, 12, "outstanding", "Of the 12 children's homes, two are outstanding"),
+            (8, None, "good", "eight are good"),
+            (2, None, "satisfactory", "the remaining two are satisfactory"),
+        ],
+    ),
+    "dropped-to-without-from": (
+        "The number of inadequate primary schools has dropped to two.",
+        [(2, None, "inadequate", "The number of inadequate primary schools has dropped to two")],
+    ),
+    "special-measures-gone-down": (
+        "The number of schools in special measures has gone down from five to two.",
+        [(2, None, "in special measures", "The number of schools in special measures has gone down from five to two")],
+    ),
+    "two-thirds-of-the-n": (
+        "Two thirds of the 15 day nurseries are good or better.",
+        [(10, 15, "good or better", "Two thirds of the 15 day nurseries are good or better")],
+    ),
+    "as-is-one-of-the-two": (
+        "The council's fostering service is outstanding, as is one of the two adoption agencies it uses.",
+        [(1, 2, "outstanding", "outstanding, as is one of the two adoption agencies it uses")],
+    ),
 }  # fmt: skip
 
 

@@ -91,7 +91,7 @@ _FRACTION = re.compile(
 )
 # "Of the 15 schools in the area, including the two academies, 12 are"
 _OF_THE_TOTAL = re.compile(
-    rf"\bof\s+the\s+{_Q}\s+[^,.;]+?,(?:[^.;]*?,)?\s+(?P<count>{_Q})(?=\s+(?:is|are|was|were"
+    rf"\bof\s+the\s+{_Q}\s+[^,.;]+?,(?:[^.;]*?,)??\s+(?P<count>{_Q})(?=\s+(?:is|are|was|were"
     r"|have|has|remain)\b)",
     re.I,
 )

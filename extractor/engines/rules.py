@@ -302,7 +302,7 @@ QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
     (
         "of_the_total",
         re.compile(
-            rf"\bOf\s+the\s+(?P<total>{NUMBER})\s+(?P<subject>[^,.;]+?),(?:[^.;]*?,)?\s+"
+            rf"\bOf\s+the\s+(?P<total>{NUMBER})\s+(?P<subject>[^,.;]+?),(?:[^.;]*?,)??\s+"
             rf"(?P<count>{NUMBER})\b(?=\s+(?:is|are|was|were|have|has|remain)\b)",
             re.I,
         ),
