@@ -414,7 +414,8 @@ def _count_clauses(rng: random.Random, topic: Topic, strength: bool) -> list[_Cl
         n = rng.randint(1, total - 1)
         j = _good_judgement(rng, strength)
         only = "only " if j == "satisfactory" and rng.random() < 0.5 else ""
-        ev = f"{_num(rng, n)} of the {_num(rng, total, words_up_to=9)} {subj} {_be(n)} {only}{j}"
+        of = "out of" if rng.random() < 0.2 else "of the"  # "eight out of 12", "eight of the 12"
+        ev = f"{_num(rng, n)} {of} {_num(rng, total, words_up_to=9)} {subj} {_be(n)} {only}{j}"
         clause = _Clause(_cap(ev), [_count(subj, n, total, j, _cap(ev))])
         rest = total - n
         follow = rng.randrange(4)

@@ -76,6 +76,7 @@ STATED = {
     "dropped-to": ("The number of inadequate primary schools has dropped to two.", [2]),
     "special-measures": ("The number of schools in special measures has gone down from five to two.", [2]),
     "as-is-one-of-the-two": ("The council's fostering service is outstanding, as is one of the two adoption agencies it uses.", [1]),
+    "out-of-n": ("Eight out of 12 primary schools are good or better.", [8]),
     "each-was-judged": ("Each of the three pupil referral units was judged good.", [3]),
 }  # fmt: skip
 
@@ -103,6 +104,7 @@ NOT_COUNTS = {
     "number-of-children": "The number of looked after children has risen from 300 to 350.",
     "area-for-development": "The inspection reported that one area for development had yet to be addressed.",
     "key-stage": "There were no Key Stage 2 results that were good.",
+    "one-in-five": "One in five primary schools is inadequate.",
 }
 
 
@@ -260,6 +262,7 @@ SYNTHETIC_PHRASINGS = {
     "judged-inadequate-from-to": r"judged (?:to be )?inadequate has \w+ from",
     "relative-clause": r" it (?:runs|uses|commissions|maintains) (?:is|are) ",
     "each-of-the-n": r"\bEach of the \w+ ",
+    "out-of-n": r"\b\w+ out of \w+ ",
 }
 
 

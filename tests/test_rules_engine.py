@@ -259,6 +259,10 @@ COUNT_CASES = {
         "Two thirds of the 15 day nurseries are good or better.",
         [(10, 15, "good or better", "Two thirds of the 15 day nurseries are good or better")],
     ),
+    "out-of-n": (
+        "Eight out of 12 primary schools are good or better.",
+        [(8, 12, "good or better", "Eight out of 12 primary schools are good or better")],
+    ),
     "as-is-one-of-the-two": (
         "The council's fostering service is outstanding, as is one of the two adoption agencies it uses.",
         [(1, 2, "outstanding", "outstanding, as is one of the two adoption agencies it uses")],
@@ -296,6 +300,7 @@ NOT_COUNTS = {
     "years": "Provisional results for 2011 show that 2010 was good.",
     "approximate-fraction": "Over half of the 12 primary schools are good or better.",
     "change-in-people": "The number of young people not in education has fallen from 90 to 70.",
+    "one-in-five": "One in five primary schools is inadequate.",
 }
 
 

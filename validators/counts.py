@@ -174,6 +174,9 @@ _QUANTITY_FORMS: list[tuple[str, re.Pattern[str]]] = [
     ("none", re.compile(rf"^none\b(?:\s+of\s+{_DETERMINER}\s+(?P<total>{_NUM})\b)?")),
     # "a further two are satisfactory"
     ("further", re.compile(rf"^a\s+further\s+(?P<count>{_NUM})\b")),
+    # "eight out of 12 schools ...", "nine out of the 11 ..."
+    ("of", re.compile(
+        rf"^(?P<count>{_NUM})\s+out\s+of\s+(?:{_DETERMINER}\s+)?(?P<total>{_NUM})\b")),
     # "eight of the 12 ...", "four of the local authority's 34 ...", "Two of these ..."
     ("of", re.compile(
         rf"^(?:only\s+)?(?P<count>{_NUM})\s+of\s+{_DETERMINER}\b(?:\s+(?P<total>{_NUM})\b)?")),

@@ -60,12 +60,17 @@ _VERB = re.compile(
     r"|closed|show|shows|showed|match|matches|belong|belongs|having|continue|continues)\b",
     re.I,
 )
-# Words that show a number is not counting provision: "five years", "two A level passes",
-# "five A* to C", "level 2", "Key Stage 2", "aged 14"
-_NOT_PROVISION_BEFORE = re.compile(r"(?:level|stage|aged?|ages|year|years|grade)\s+$", re.I)
+# Words before a number that show it is not counting provision: "level 2", "Key Stage 2",
+# "aged 14", "one in five" (a proportion)
+_NOT_PROVISION_BEFORE = re.compile(
+    rf"(?:\b(?:level|stage|aged?|ages|year|years|grade)|{_Q}\s+in)\s+$", re.I
+)
 _SERVICE = re.compile(rf"\b{SERVICE_NOUNS}\b", re.I)
 # "of the 12 ", "of these ", "of the local authority's 34 " after the quantity
-_OF_DETERMINER = re.compile(rf"\s+of\s+{_DETERMINER}\b(?:\s+(?P<total>{_Q}))?", re.I)
+_OF_DETERMINER = re.compile(
+    rf"\s+(?:of\s+{_DETERMINER}\b(?:\s+(?P<total>{_Q}))?|out\s+of\s+(?:{_DETERMINER}\s+)?{_Q})",
+    re.I,
+)
 # A noun phrase's first stretch: up to a comma, another number, or the verb
 _STRETCH_END = re.compile(rf",|{_Q}", re.I)
 _SENTENCES = re.compile(r"[^.;]+(?:[.;](?=\s|$)|$)")

@@ -323,6 +323,14 @@ QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
     ),
     # "a further two are satisfactory", "a further three schools"
     ("further", re.compile(rf"\ba\s+further\s+(?P<count>{NUMBER})(?:\s+{_NP})?", re.I)),
+    # "eight out of 12 schools", "nine out of the 11 centres"
+    (
+        "out_of",
+        re.compile(
+            rf"\b(?P<count>{NUMBER})\s+out\s+of\s+(?:{_DET}\s+)?(?P<total>{NUMBER})(?:\s+{_NP})?",
+            re.I,
+        ),
+    ),
     # "eight of the 12 fostering and adoption services", "Two of these", "three of the six"
     (
         "of",
@@ -371,6 +379,17 @@ _CONCERN_SUFFIX = re.compile(rf"\s+(?P<j>{CONCERN})$", re.I)
 # "the number of inadequate schools": the adjective is the judgement
 _JUDGEMENT_PREFIX = re.compile(rf"(?P<j>{JUDGEMENT})\s+(?P<rest>.+)", re.I)
 _SERVICE_WORD = re.compile(rf"\b{SERVICE}\b", re.I)
+# "one in |five schools": what follows is the denominator of a proportion
+_ONE_IN = re.compile(rf"\b{NUMBER}\s+in\s+$", re.I)
+# "one| in five schools": the numerator of a proportion
+_IN_N = re.compile(rf"\s+in\s+{NUMBER}", re.I)
+
+
+def _count_end(m: re.Match[str]) -> int | None:
+    """Where a quantity match's count ends, if it has a count group that matched."""
+    if "count" not in m.re.groupindex or m.group("count") is None:
+        return None
+    return m.end("count")
 
 
 @dataclass
@@ -423,6 +442,10 @@ def _find_quantities(text: str) -> list[_Quantity]:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
+            if _ONE_IN.search(text, 0, m.start()) or (
+                (count_end := _count_end(m)) is not None and _IN_N.match(text, count_end)
+            ):
+                continue  # "one in five schools": a proportion, neither one nor five schools
             groups = m.groupdict()
             total_raw = groups.get("total")
             total = parse_number(total_raw) if total_raw else None
