@@ -76,6 +76,7 @@ STATED = {
     "dropped-to": ("The number of inadequate primary schools has dropped to two.", [2]),
     "special-measures": ("The number of schools in special measures has gone down from five to two.", [2]),
     "as-is-one-of-the-two": ("The council's fostering service is outstanding, as is one of the two adoption agencies it uses.", [1]),
+    "possessive-of-the-council": ("Three of the council's four children's homes are good.", [3]),
     "out-of-n": ("Eight out of 12 primary schools are good or better.", [8]),
     "each-was-judged": ("Each of the three pupil referral units was judged good.", [3]),
 }  # fmt: skip

@@ -259,6 +259,14 @@ COUNT_CASES = {
         "Two thirds of the 15 day nurseries are good or better.",
         [(10, 15, "good or better", "Two thirds of the 15 day nurseries are good or better")],
     ),
+    "possessive-of-the-council": (
+        "Three of the council's four children's homes are good.",
+        [(3, 4, "good", "Three of the council's four children's homes are good")],
+    ),
+    "possessive-definite-is-all-of-them": (
+        "The authority's two pupil referral units are satisfactory.",
+        [(2, 2, "satisfactory", "The authority's two pupil referral units are satisfactory")],
+    ),
     "out-of-n": (
         "Eight out of 12 primary schools are good or better.",
         [(8, 12, "good or better", "Eight out of 12 primary schools are good or better")],

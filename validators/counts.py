@@ -147,7 +147,7 @@ def check_count_judgement(text: str, letter: Letter) -> list[Issue]:
 # quantity); an evidence that opens otherwise is left to the generous checks above.
 # a number token, checked by number_value: "12", "eight", "thirty-four"
 _NUM = r"(?:\d{1,4}|[a-z]+(?:-[a-z]+)?)"
-_DETERMINER = r"(?:the\s+local\s+authority's|the|these|those|its|their|them)"
+_DETERMINER = r"(?:the\s+(?:local\s+authority|authority|council)'s|the|these|those|its|their|them)"
 _QUANTITY_FORMS: list[tuple[str, re.Pattern[str]]] = [
     # "Of the 19 homes commissioned from other agencies, 18 are good or better"
     ("of_the_total", re.compile(rf"^of\s+the\s+(?P<total>{_NUM})\s[^,]*,\s+(?P<count>{_NUM})\b")),
@@ -182,8 +182,10 @@ _QUANTITY_FORMS: list[tuple[str, re.Pattern[str]]] = [
         rf"^(?:only\s+)?(?P<count>{_NUM})\s+of\s+{_DETERMINER}\b(?:\s+(?P<total>{_NUM})\b)?")),
     # "the remaining one is satisfactory", "The other two ..."
     ("remaining", re.compile(rf"^the\s+(?:remaining|other)\s+(?P<count>{_NUM})\b")),
-    # "the three pupil referral units ..." (3 of 3)
-    ("the_n", re.compile(rf"^the\s+(?P<count>{_NUM})\s")),
+    # "the three pupil referral units ...", "the council's two homes" (3 of 3, 2 of 2)
+    ("the_n", re.compile(
+        rf"^(?:the\s+(?:local\s+authority|authority|council)'s|the|its|their)\s+"
+        rf"(?P<count>{_NUM})\s")),
     # "one short-stay school was ...", "Four are satisfactory"
     ("bare", re.compile(rf"^(?P<count>{_NUM})\s")),
 ]  # fmt: skip

@@ -44,7 +44,9 @@ _Q = (
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     + r")(?![\w%-])(?!\s+per\s*cent)"
 )
-_DETERMINER = r"(?:the\s+local\s+authority's|the|these|those|its|their|them)\b"
+_DETERMINER = (
+    r"(?:the\s+(?:local\s+authority|authority|council)'s|the|these|those|its|their|them)\b"
+)
 # A predicate that states an inspection judgement: "are good or better", "is now inadequate",
 # "was recently judged to be satisfactory", "have been inspected"
 _JUDGED = re.compile(

@@ -257,7 +257,7 @@ SERVICE = SERVICE_NOUNS
 _WORD = r"(?!(?:is|are|was|were|has|have|had|been|be|become|became|made)\b)[A-Za-z][A-Za-z'-]*"
 # Greedy, so "One school sixth form" is the whole phrase, not "school".
 _NP = rf"(?P<subject>(?:{_WORD}\s+){{0,5}}{SERVICE})\b"
-_DET = r"(?:the\s+local\s+authority's|the|these|those|its|their|them)"
+_DET = r"(?:the\s+(?:local\s+authority|authority|council)'s|the|these|those|its|their|them)"
 # "children's homes| it runs": a relative clause naming who runs or uses what is counted
 _RELATIVE = (
     r"(?:it|they|the\s+council|the\s+local\s+authority)\s+"
@@ -340,8 +340,15 @@ QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
     ),
     # "the remaining one", "The other two"
     ("remaining", re.compile(rf"\bthe\s+(?:remaining|other)\s+(?P<count>{NUMBER})\b", re.I)),
-    # "the three pupil referral units" (definite: all of them)
-    ("the_n", re.compile(rf"\bthe\s+(?P<count>{NUMBER})\s+{_NP}", re.I)),
+    # "the three pupil referral units", "the council's two homes" (definite: all of them)
+    (
+        "the_n",
+        re.compile(
+            rf"\b(?:the\s+(?:local\s+authority|authority|council)'s|the|its|their)\s+"
+            rf"(?P<count>{NUMBER})\s+{_NP}",
+            re.I,
+        ),
+    ),
     # "One secondary school", "seven schools"
     ("n_noun", re.compile(rf"\b(?P<count>{NUMBER})\s+{_NP}", re.I)),
     # "Four are satisfactory", "one is now inadequate"
