@@ -67,14 +67,18 @@ _VERB = re.compile(
 _NOT_PROVISION_BEFORE = re.compile(
     rf"(?:\b(?:level|stage|aged?|ages|year|years|grade)|{_Q}\s+in)\s+$", re.I
 )
+# "eight", "12", "thirty-four" on their own (the string _Q is built into the patterns below)
+_QUANTITY = re.compile(_Q, re.I)
+# "schools", "children's centres", "sixth form": a noun of provision
 _SERVICE = re.compile(rf"\b{SERVICE_NOUNS}\b", re.I)
 # "of the 12 ", "of these ", "of the local authority's 34 " after the quantity
 _OF_DETERMINER = re.compile(
     rf"\s+(?:of\s+{_DETERMINER}\b(?:\s+(?P<total>{_Q}))?|out\s+of\s+(?:{_DETERMINER}\s+)?{_Q})",
     re.I,
 )
-# A noun phrase's first stretch: up to a comma, another number, or the verb
+# Where a noun phrase's first stretch ends: "special schools|, the ..." or "years, |12 schools"
 _STRETCH_END = re.compile(rf",|{_Q}", re.I)
+# A sentence or a clause after a semicolon: "Five of these were outstanding, one was good."
 _SENTENCES = re.compile(r"[^.;]+(?:[.;](?=\s|$)|$)")
 
 # Whole-phrase forms, read before single quantities; each names the group that holds the count.
@@ -187,7 +191,7 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
     for m in _NONE.finditer(sentence):
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, 0, "")
-    for m in re.finditer(_Q, sentence, re.I):
+    for m in _QUANTITY.finditer(sentence):
         if not free(m) or _NOT_PROVISION_BEFORE.search(sentence[: m.start()]):
             continue
         end = _judged_after(sentence, m.end())
