@@ -274,3 +274,11 @@ def test_the_synthetic_set_uses_every_new_phrasing_and_its_gold_accounts_for_eve
         assert check_counts_recorded(text, letter.gold) == [], letter.id
         seen |= {k for k, p in SYNTHETIC_PHRASINGS.items() if re.search(p, text)}
     assert seen == set(SYNTHETIC_PHRASINGS)
+
+
+def test_the_rules_engine_raises_no_count_issue_on_the_synthetic_letters() -> None:
+    engine = RulesEngine()
+    for letter in generate(60, 2011):
+        doc = load_text(letter.render("pdftotext"))
+        issues = validate(doc.text, engine.extract(doc).letter)
+        assert [i.code for i in issues if i.code.startswith("count.")] == [], letter.id
