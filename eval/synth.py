@@ -403,14 +403,19 @@ def _count_clauses(rng: random.Random, topic: Topic, strength: bool) -> list[_Cl
     svc = rng.choice(_SERVICES[topic])
     q = rng.choice(svc.qualifiers)
     subj = svc.plural + q
-    kind = rng.randrange(8)
+    kind = rng.randrange(15)
+    if kind == 11 and not svc.plural.endswith("schools"):
+        kind = 13  # an Ofsted category of concern is said of schools only
     total = rng.randint(3, 40) if kind != 1 else rng.randint(2, 9)
+    if kind >= 8:
+        return _more_count_clauses(rng, kind, svc, q, strength)
 
     if kind == 0:  # "eight of the 12 X are good or better[ and two of them are outstanding]"
         n = rng.randint(1, total - 1)
         j = _good_judgement(rng, strength)
         only = "only " if j == "satisfactory" and rng.random() < 0.5 else ""
-        ev = f"{_num(rng, n)} of the {_num(rng, total, words_up_to=9)} {subj} {_be(n)} {only}{j}"
+        of = "out of" if rng.random() < 0.2 else "of the"  # "eight out of 12", "eight of the 12"
+        ev = f"{_num(rng, n)} {of} {_num(rng, total, words_up_to=9)} {subj} {_be(n)} {only}{j}"
         clause = _Clause(_cap(ev), [_count(subj, n, total, j, _cap(ev))])
         rest = total - n
         follow = rng.randrange(4)
@@ -452,7 +457,13 @@ def _count_clauses(rng: random.Random, topic: Topic, strength: bool) -> list[_Cl
         ev = f"Of the {_num(rng, total, words_up_to=9)} {subj}, {n} {_be(n)} {j}"
         clause = _Clause(ev, [_count(subj, n, total, j, ev)])
         rest = total - n
-        if j == "good or better":
+        if j == "good or better" and rest >= 2 and rng.random() < 0.3:
+            # "a further M": part of the rest, with no total of its own
+            m = rng.randint(1, rest - 1)
+            ev2 = f"a further {_num(rng, m)} {_be(m)} satisfactory"
+            clause.text += f" and {ev2}"
+            clause.counts.append(_count(subj, m, None, "satisfactory", ev2))
+        elif j == "good or better":
             ev2 = (
                 "the remaining one is satisfactory"
                 if rest == 1
@@ -528,6 +539,117 @@ def _count_clauses(rng: random.Random, topic: Topic, strength: bool) -> list[_Cl
     ev = f"the {_word(total)} {subj} are good or better"
     lead = rng.choice(("As last year, ", "Once again, ", "In this area, "))
     return [_Clause(f"{lead}{ev}.", [_count(subj, total, total, "good or better", ev)])]
+
+
+#: Fractions the letters count with, as (words, numerator, denominator): "Half of the 12".
+_FRACTIONS = (("half", 1, 2), ("a third", 1, 3), ("a quarter", 1, 4), ("two thirds", 2, 3),
+              ("three quarters", 3, 4))  # fmt: skip
+_RELATIVES = ("it runs", "it uses", "it commissions", "it maintains")
+_ASIDES = ("including the {k} academies", "including those run by the council",
+           "including {k} that opened this year")  # fmt: skip
+
+
+def _rest_clause(subj: str, rest: int, rng: random.Random) -> tuple[str, Count]:
+    """'the remaining one is satisfactory' / 'the remaining five are satisfactory'."""
+    ev = f"the remaining {_num(rng, rest)} {_be(rest)} satisfactory"
+    return ev, _count(subj, rest, None, "satisfactory", ev)
+
+
+def _more_count_clauses(
+    rng: random.Random, kind: int, svc: _Service, q: str, strength: bool
+) -> list[_Clause]:
+    """The phrasings of issue 7 (fractions, 'Of the N ..., including ..., M', 'as are M of the
+    N', 'M of the N X it uses', 'the number in an Ofsted category of concern / judged
+    inadequate has fallen from A to B', 'each of the N', 'none of the N'), with their gold."""
+    subj = svc.plural + q
+    if kind == 8:  # "Half of the 12 X are good or better[ and the remaining six are ...]"
+        words, num, den = rng.choice(_FRACTIONS)
+        total = den * rng.randint(2, 6)
+        n = total * num // den
+        j = _good_judgement(rng, strength)
+        if rng.random() < 0.15:
+            # approximate: a proportion, not a count (eval/LABELLING.md)
+            text = f"Over {words} of the {_num(rng, total, words_up_to=9)} {subj} are {j}."
+            return [_Clause(text)]
+        ev = f"{_cap(words)} of the {_num(rng, total, words_up_to=9)} {subj} {_be(n)} {j}"
+        clause = _Clause(ev, [_count(subj, n, total, j, ev)])
+        if j != "satisfactory" and rng.random() < 0.5:
+            ev2, c2 = _rest_clause(subj, total - n, rng)
+            clause.text += f" and {ev2}"
+            clause.counts.append(c2)
+        clause.text += "."
+        return [clause]
+
+    if kind == 9:  # "Of the 15 X, including the two academies, 12 are good or better ..."
+        total = rng.randint(6, 40)
+        n = rng.randint(total // 2, total - 2)
+        aside = rng.choice(_ASIDES).replace("{k}", _word(rng.randint(2, 4)))
+        ev = (
+            f"Of the {_num(rng, total, words_up_to=9)} {subj}, {aside}, {n} {_be(n)} good or better"
+        )
+        clause = _Clause(ev, [_count(subj, n, total, "good or better", ev)])
+        rest = total - n
+        if rng.random() < 0.5:
+            m = rng.randint(1, rest - 1)
+            ev2 = f"a further {_num(rng, m)} {_be(m)} satisfactory"
+            clause.counts.append(_count(subj, m, None, "satisfactory", ev2))
+        else:
+            ev2, c2 = _rest_clause(subj, rest, rng)
+            clause.counts.append(c2)
+        clause.text += f" and {ev2}."
+        return [clause]
+
+    if kind == 10:  # "Provision run directly by the council is good, as are 11 of the 14 X it runs"
+        total = rng.randint(3, 20)
+        n = rng.randint(2, total - 1)
+        j = rng.choice(("good", "outstanding", "good or better")) if strength else "satisfactory"
+        only = "" if strength else "only "
+        what = f"{svc.plural} {rng.choice(_RELATIVES)}"
+        ev = f"{j}, as are {_num(rng, n)} of the {_num(rng, total, words_up_to=9)} {what}"
+        lead = rng.choice(("Provision run directly by the council is ", "Its own provision is "))
+        return [_Clause(f"{lead}{only}{ev}.", [_count(what, n, total, j, ev)])]
+
+    if kind == 11:  # "Most X are good and the number in an Ofsted category of concern has ..."
+        a, b = rng.randint(2, 6), rng.randint(0, 1)
+        if not strength:
+            a, b = b + 1, a + 1
+        moved = rng.choice(("fallen", "reduced")) if a > b else rng.choice(("risen", "increased"))
+        most = rng.choice(("Most", "The large majority of"))
+        ev = (
+            f"the number in an Ofsted category of concern has {moved} from {_word(a)} to {_word(b)}"
+        )
+        text = f"{most} {svc.plural} are good or better and {ev}."
+        judgement = "in an ofsted category of concern"
+        return [_Clause(text, [_count(svc.plural, b, None, judgement, ev)])]
+
+    if kind == 12:  # "Three of the eight X it uses are only satisfactory"
+        total = rng.randint(3, 20)
+        n = rng.randint(1, total - 1)
+        what = f"{svc.plural} {rng.choice(_RELATIVES)}"
+        j = rng.choice(("good or better", "outstanding")) if strength else "satisfactory"
+        only = "only " if j == "satisfactory" else ""
+        ev = _cap(
+            f"{_num(rng, n)} of the {_num(rng, total, words_up_to=9)} {what} {_be(n)} {only}{j}"
+        )
+        return [_Clause(f"{ev}.", [_count(what, n, total, j, ev)])]
+
+    if kind == 13:  # "The number of X judged inadequate has risen from one to three"
+        a, b = rng.randint(2, 6), rng.randint(0, 1)
+        if not strength:
+            a, b = b + 1, a + 1
+        moved = rng.choice(("fallen", "reduced")) if a > b else rng.choice(("risen", "increased"))
+        judged = rng.choice(("judged inadequate", "judged to be inadequate"))
+        ev = f"The number of {svc.plural} {judged} has {moved} from {_word(a)} to {_word(b)}"
+        return [_Clause(f"{ev}.", [_count(svc.plural, b, None, "inadequate", ev)])]
+
+    # kind 14: "Each of the five X is good or better" / "None of the 12 X is inadequate"
+    total = rng.randint(2, 12)
+    if strength and rng.random() < 0.5:
+        ev = f"None of the {_num(rng, total)} {subj} is inadequate"
+        return [_Clause(f"{ev}.", [_count(subj, 0, total, "inadequate", ev)])]
+    j = _good_judgement(rng, strength)
+    ev = f"Each of the {_num(rng, total)} {subj} is {j}"
+    return [_Clause(f"{ev}.", [_count(subj, total, total, j, ev)])]
 
 
 def _finding(rng: random.Random, topic: Topic, strength: bool) -> Finding:

@@ -64,6 +64,60 @@ PREDICATE = re.compile(
     re.I,
 )
 
+# What a count counts (see eval/LABELLING.md): services, settings and institutions, singular and
+# plural. A word list, used as a regex alternation: "schools", "sixth forms", "agencies".
+SERVICE_NOUNS = (
+    r"(?:schools?|academ(?:y|ies)|centres?|homes?|services?|agenc(?:y|ies)|providers?|settings?"
+    r"|units?|colleges?|nurser(?:y|ies)|sixth\s+forms?|childminders?|institutions?|playgroups?"
+    r"|pre-schools?)"
+)
+
+# An inspection status that is not a grade but is said of a number of schools: "the number in
+# an Ofsted category of concern has fallen from four to one", "schools in special measures",
+# "schools with a notice to improve" (use with re.I).
+CONCERN = (
+    r"(?:in\s+an?\s+(?:Ofsted\s+)?category\s+of\s+concern|in\s+special\s+measures"
+    r"|(?:with|given|under)\s+a\s+notice\s+to\s+improve)"
+)
+
+#: Fractions a count can be stated as, with their value as (numerator, denominator): "half of the
+#: 12 schools" is 6 of 12. Keys are lower case with single spaces.
+FRACTIONS: dict[str, tuple[int, int]] = {
+    "half": (1, 2), "one half": (1, 2), "a half": (1, 2),
+    "a third": (1, 3), "one third": (1, 3), "one-third": (1, 3),
+    "two thirds": (2, 3), "two-thirds": (2, 3),
+    "a quarter": (1, 4), "one quarter": (1, 4), "one-quarter": (1, 4),
+    "three quarters": (3, 4), "three-quarters": (3, 4),
+    "a fifth": (1, 5), "one fifth": (1, 5), "one-fifth": (1, 5),
+}  # fmt: skip
+
+#: Words that make a quantity approximate, so it is not a count: "over half of the 12 schools".
+APPROXIMATORS = (
+    "over", "more than", "almost", "nearly", "about", "around", "under", "less than",
+    "fewer than", "just over", "just under", "roughly", "approximately", "well over",
+)  # fmt: skip
+
+#: Verbs of a number changing: "the number of inadequate schools has reduced from five to two".
+CHANGE_VERBS = (
+    "reduced", "fallen", "risen", "increased", "decreased", "dropped", "declined", "grown",
+    "gone up", "gone down", "come down",
+)  # fmt: skip
+
+
+def fraction_of(fraction: str, total: int) -> int | None:
+    """'half', 12 -> 6; 'a third', 9 -> 3; 'half', 7 -> None (not a whole number of things).
+    Raises KeyError for a word that is not in FRACTIONS."""
+    num, den = FRACTIONS[" ".join(fraction.lower().split())]
+    return total * num // den if (total * num) % den == 0 else None
+
+
+def alternation(words: tuple[str, ...] | list[str]) -> str:
+    """A regex alternation of phrases, longest first, spaces matching any whitespace:
+    ('more than', 'over') -> '(?:more\\s+than|over)'."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in ordered) + ")"
+
+
 # --- The letter's fixed wording ------------------------------------------------------------------
 # Loader, engine and validators take their words from here; each keeps its own reader (a shared
 # reader's bug would make every check pass), not its own word list. Use with re.I.

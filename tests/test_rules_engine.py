@@ -162,6 +162,108 @@ COUNT_CASES = {
         "Of the 7 nurseries, 5 are outstanding.",
         [(5, 7, "outstanding", "Of the 7 nurseries, 5 are outstanding")],
     ),
+    # A fraction of a stated total is the count; the total stays the whole.
+    "half-of-the-n": (
+        "Half of the 12 children's centres are good or better.",
+        [(6, 12, "good or better", "Half of the 12 children's centres are good or better")],
+    ),
+    "a-third-of-the-n-in-words": (
+        "A third of the nine special schools are outstanding.",
+        [(3, 9, "outstanding", "A third of the nine special schools are outstanding")],
+    ),
+    "three-quarters-of-the-n": (
+        "Three quarters of the 20 day nurseries are now good.",
+        [(15, 20, "good", "Three quarters of the 20 day nurseries are now good")],
+    ),
+    "half-of-an-odd-n-is-no-count": ("Half of the seven special schools are good.", []),
+    "over-half-of-the-n-is-no-count": ("Over half of the 12 primary schools are good or better.", []),
+    "of-the-total-with-a-parenthesis": (
+        "Of the 15 primary schools in the area, including the two academies, 12 are good or better and a further two are satisfactory.",
+        [
+            (12, 15, "good or better", "Of the 15 primary schools in the area, including the two academies, 12 are good or better"),
+            (2, None, "satisfactory", "a further two are satisfactory"),
+        ],
+    ),
+    "of-the-total-with-a-parenthesis-and-remaining": (
+        "Of the 30 day nurseries, including those run by schools, 25 are good and the remaining five are satisfactory.",
+        [
+            (25, 30, "good", "Of the 30 day nurseries, including those run by schools, 25 are good"),
+            (5, None, "satisfactory", "the remaining five are satisfactory"),
+        ],
+    ),
+    "a-further-m-with-noun": (
+        "Ten children's centres are good and a further three centres are outstanding.",
+        [(10, None, "good", "Ten children's centres are good"), (3, None, "outstanding", "a further three centres are outstanding")],
+    ),
+    "as-are-m-of-the-n": (
+        "The adoption agency is good, as are 11 of the 14 children's homes it runs.",
+        [(11, 14, "good", "good, as are 11 of the 14 children's homes it runs")],
+    ),
+    "as-are-without-relative-clause": (
+        "The fostering service is outstanding, as are three of the four children's homes.",
+        [(3, 4, "outstanding", "outstanding, as are three of the four children's homes")],
+    ),
+    "category-of-concern-fallen": (
+        "Most primary schools are good and the number in an Ofsted category of concern has fallen from four to one.",
+        [(1, None, "in an ofsted category of concern", "the number in an Ofsted category of concern has fallen from four to one")],
+    ),
+    "judged-inadequate-risen": (
+        "The number of secondary schools judged inadequate has risen from one to three.",
+        [(3, None, "inadequate", "The number of secondary schools judged inadequate has risen from one to three")],
+    ),
+    "judged-to-be-inadequate-increased": (
+        "The number of children's homes judged to be inadequate has increased from two to four.",
+        [(4, None, "inadequate", "The number of children's homes judged to be inadequate has increased from two to four")],
+    ),
+    "number-of-children-is-not-provision": ("The number of looked after children has risen from 300 to 350.", []),
+    "relative-clause-subject-only-satisfactory": (
+        "Three of the eight independent fostering agencies it uses are only satisfactory.",
+        [(3, 8, "satisfactory", "Three of the eight independent fostering agencies it uses are only satisfactory")],
+    ),
+    "each-of-the-n": (
+        "Each of the five pupil referral units is good.",
+        [(5, 5, "good", "Each of the five pupil referral units is good")],
+    ),
+    "none-of-the-n": (
+        "None of the 12 children's homes is inadequate.",
+        [(0, 12, "inadequate", "None of the 12 children's homes is inadequate")],
+    ),
+    "of-the-total-then-a-list-of-counts": (
+        "Of the 12 children's homes, two are outstanding, eight are good and the remaining two are satisfactory.",
+        [
+            (2, 12, "outstanding", "Of the 12 children's homes, two are outstanding"),
+            (8, None, "good", "eight are good"),
+            (2, None, "satisfactory", "the remaining two are satisfactory"),
+        ],
+    ),
+    "dropped-to-without-from": (
+        "The number of inadequate primary schools has dropped to two.",
+        [(2, None, "inadequate", "The number of inadequate primary schools has dropped to two")],
+    ),
+    "special-measures-gone-down": (
+        "The number of schools in special measures has gone down from five to two.",
+        [(2, None, "in special measures", "The number of schools in special measures has gone down from five to two")],
+    ),
+    "two-thirds-of-the-n": (
+        "Two thirds of the 15 day nurseries are good or better.",
+        [(10, 15, "good or better", "Two thirds of the 15 day nurseries are good or better")],
+    ),
+    "possessive-of-the-council": (
+        "Three of the council's four children's homes are good.",
+        [(3, 4, "good", "Three of the council's four children's homes are good")],
+    ),
+    "possessive-definite-is-all-of-them": (
+        "The authority's two pupil referral units are satisfactory.",
+        [(2, 2, "satisfactory", "The authority's two pupil referral units are satisfactory")],
+    ),
+    "out-of-n": (
+        "Eight out of 12 primary schools are good or better.",
+        [(8, 12, "good or better", "Eight out of 12 primary schools are good or better")],
+    ),
+    "as-is-one-of-the-two": (
+        "The council's fostering service is outstanding, as is one of the two adoption agencies it uses.",
+        [(1, 2, "outstanding", "outstanding, as is one of the two adoption agencies it uses")],
+    ),
 }  # fmt: skip
 
 
@@ -169,6 +271,19 @@ COUNT_CASES = {
 def test_counts_are_read_from_their_phrasing(text: str, expected: list[tuple[Any, ...]]) -> None:
     got = [(c.count, c.total, c.judgement, c.evidence) for c, _, _ in find_counts(text)]
     assert got == expected
+
+
+SUBJECT_CASES = {
+    "relative-clause-is-part-of-the-subject": ("The adoption agency is good, as are 11 of the 14 children's homes it runs.", ["children's homes it runs"]),
+    "category-of-concern-counts-the-antecedent": ("Most primary schools are good and the number in an Ofsted category of concern has fallen from four to one.", ["primary schools"]),
+    "judged-suffix-is-not-part-of-the-subject": ("The number of secondary schools judged inadequate has risen from one to three.", ["secondary schools"]),
+    "a-further-m-counts-the-antecedent": ("Of the 19 homes run by agencies, 12 are good or better and a further five are satisfactory.", ["homes run by agencies", "homes run by agencies"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("text,subjects", SUBJECT_CASES.values(), ids=SUBJECT_CASES.keys())
+def test_the_subject_is_the_counted_noun_phrase(text: str, subjects: list[str]) -> None:
+    assert [c.subject for c, _, _ in find_counts(text)] == subjects
 
 
 NOT_COUNTS = {
@@ -180,6 +295,9 @@ NOT_COUNTS = {
     "adjective-judgement": "One outstanding school has recently become an academy.",
     "capacity": "Of the centres, two are good, with one having outstanding capacity to improve.",
     "years": "Provisional results for 2011 show that 2010 was good.",
+    "approximate-fraction": "Over half of the 12 primary schools are good or better.",
+    "change-in-people": "The number of young people not in education has fallen from 90 to 70.",
+    "one-in-five": "One in five primary schools is inadequate.",
 }
 
 

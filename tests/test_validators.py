@@ -294,6 +294,15 @@ CASES = [
     pytest.param("dudley", _set("strengths[0].counts[0].count", 6),
                  "count.count_mismatch", "strengths[0].counts[0].count",
                  id="count-6-for-five-of-the-six"),
+    pytest.param("worcestershire", lambda r: r["strengths"][4]["counts"].pop(1),
+                 "count.unrecorded", "strengths[4]",
+                 id="none-of-them-left-out"),
+    pytest.param("worcestershire", lambda r: r["strengths"][2]["counts"].clear(),
+                 "count.unrecorded", "strengths[2]",
+                 id="number-of-inadequate-schools-left-out"),
+    pytest.param("worcestershire", _set("strengths[2].counts[0].judgement", None),
+                 "count.judgement_missing", "strengths[2].counts[0].judgement",
+                 id="judgement-null-for-the-number-of-inadequate-schools"),
     pytest.param("worcestershire", _set("strengths[5].counts[2].count", 19),
                  "count.count_mismatch", "strengths[5].counts[2].count",
                  id="count-19-for-of-the-19-18-are"),
@@ -527,3 +536,98 @@ def test_find_span_agrees_with_the_whitespace_and_quote_insensitive_pattern() ->
         m = needle_pattern(needle, ignore_case).search(hay, start) if needle.strip() else None
         want = (m.start(), m.end()) if m else None
         assert find_span(hay, needle, start, ignore_case=ignore_case) == want, (hay, needle, start)
+
+
+# --- Count semantics on phrasings the real letters do not use ----------------------------------
+
+_SEMANTICS_BULLET = (
+    "Half of the 12 children's centres are good or better. Of the 15 primary schools in the "
+    "area, including the two academies, 12 are good or better. The adoption agency is "
+    "outstanding, as are 11 of the 14 children's homes it runs. The number of secondary "
+    "schools judged inadequate has risen from one to three."
+)
+_SEMANTICS_TEXT = (
+    f"Strengths\n\n- {_SEMANTICS_BULLET}\n\nAreas for further improvement\n\n- Too little.\n"
+)
+_RIGHT_COUNTS = [
+    ("children's centres", 6, 12, "good or better",
+     "Half of the 12 children's centres are good or better"),
+    ("primary schools in the area", 12, 15, "good or better",
+     "Of the 15 primary schools in the area, including the two academies, 12 are good or better"),
+    ("children's homes it runs", 11, 14, "outstanding",
+     "outstanding, as are 11 of the 14 children's homes it runs"),
+    ("secondary schools", 3, None, "inadequate",
+     "The number of secondary schools judged inadequate has risen from one to three"),
+]  # fmt: skip
+
+
+def _semantics_record() -> dict[str, Any]:
+    counts = [
+        {"subject": s, "count": n, "total": t, "judgement": j, "evidence": e}
+        for s, n, t, j, e in _RIGHT_COUNTS
+    ]
+    return {
+        "strengths": [{"text": _SEMANTICS_BULLET, "topic": "children's centres", "counts": counts}],
+        "areas_for_improvement": [{"text": "Too little.", "topic": "other", "counts": []}],
+    }
+
+
+def _count_issues(record: dict[str, Any]) -> list[tuple[str, str]]:
+    issues = validate(_SEMANTICS_TEXT, Letter.model_validate(record))
+    return [(i.code, i.field) for i in issues if i.code.startswith("count.")]
+
+
+def test_the_right_counts_of_the_newer_phrasings_raise_nothing() -> None:
+    assert _count_issues(_semantics_record()) == []
+
+
+C = "strengths[0].counts"
+SEMANTIC_CASES = [
+    pytest.param(_set(f"{C}[0].count", 12), ("count.count_mismatch", f"{C}[0].count"),
+                 id="fraction-made-into-the-total"),
+    pytest.param(_set(f"{C}[0].total", 6), ("count.total_mismatch", f"{C}[0].total"),
+                 id="total-set-to-the-fraction-count"),
+    pytest.param(_set(f"{C}[1].count", 15), ("count.count_mismatch", f"{C}[1].count"),
+                 id="count-set-to-the-total-past-a-parenthesis"),
+    pytest.param(_set(f"{C}[1].total", 12), ("count.total_mismatch", f"{C}[1].total"),
+                 id="total-set-to-the-count"),
+    pytest.param(_set(f"{C}[1].count", 2), ("count.count_mismatch", f"{C}[1].count"),
+                 id="count-set-to-another-number-of-the-bullet"),
+    pytest.param(_set(f"{C}[2].count", 14), ("count.count_mismatch", f"{C}[2].count"),
+                 id="as-are-count-set-to-the-total"),
+    pytest.param(_set(f"{C}[2].judgement", "good or better"),
+                 ("count.judgement_not_in_evidence", f"{C}[2].judgement"),
+                 id="as-are-judgement-of-another-phrase"),
+    pytest.param(_set(f"{C}[3].judgement", None), ("count.judgement_missing", f"{C}[3].judgement"),
+                 id="judged-inadequate-left-null"),
+    pytest.param(_set(f"{C}[3].count", 1), ("count.count_mismatch", f"{C}[3].count"),
+                 id="risen-from-a-to-b-given-a"),
+    # the old engine's readings: the total read as a count of its own
+    pytest.param(lambda r: r["strengths"][0]["counts"][0].update(
+                     count=12, total=12, evidence="the 12 children's centres are good or better"),
+                 ("count.fraction_made_total", f"{C}[0].count"),
+                 id="fraction-total-read-as-all-of-them"),
+    pytest.param(lambda r: r["strengths"][0]["counts"][1].update(
+                     count=15, total=15, evidence="the 15 primary schools in the area, including "
+                     "the two academies, 12 are good or better"),
+                 ("count.predicate_of_another_count", f"{C}[1].count"),
+                 id="total-before-an-aside-read-as-all-of-them"),
+    pytest.param(lambda r: r["strengths"][0]["counts"][1].update(
+                     count=2, total=None, evidence="two academies, 12 are good or better"),
+                 ("count.predicate_of_another_count", f"{C}[1].count"),
+                 id="number-of-the-aside-read-as-a-count"),
+    pytest.param(lambda r: r["strengths"][0]["counts"].pop(0),
+                 ("count.unrecorded", "strengths[0]"), id="fraction-count-left-out"),
+    pytest.param(lambda r: r["strengths"][0]["counts"].pop(2),
+                 ("count.unrecorded", "strengths[0]"), id="as-are-count-left-out"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mutate", "expected"), SEMANTIC_CASES)
+def test_count_semantics_are_checked(mutate: Mutation, expected: tuple[str, str]) -> None:
+    record = _semantics_record()
+    mutate(record)
+    found = _count_issues(record)
+    assert expected in found
+    issues = validate(_SEMANTICS_TEXT, Letter.model_validate(record))
+    assert status_for(issues) == "flagged"

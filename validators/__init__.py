@@ -31,6 +31,22 @@ count.judgement_not_in_evidence         error     judgement does not occur in th
 count.count_mismatch                    error     count is not the number the quantity phrase counts
 count.total_mismatch                    error     total is not the whole the phrase counts out of
 count.judgement_mismatch                error     judgement is not the one the phrase predicates
+count.judgement_missing                 error     judgement is null but the phrase states one
+count.predicate_of_another_count        error     the evidence's judgement is said of a later number
+                                                  (", 12 are good"), not of the count
+count.fraction_made_total               error     the evidence follows "half of" / "two thirds of":
+                                                  its number is the whole, not the count
+count.fraction_unresolved               error     a count is given for a fraction that is not a
+                                                  whole number ("half of the 7") or is approximate
+                                        warning   (check_counts_recorded, field "strengths[i]") a
+                                                  bullet states such a fraction: no count can
+                                                  hold it
+count.unrecorded                        error     a bullet states a count (LABELLING.md) that no
+                                                  count of the record gives: the quantity is not
+                                                  inside any count's evidence with that number
+                                                  (field "strengths[i]" or
+                                                  "areas_for_improvement[i]", i the bullet's place
+                                                  in the text)
 findings.count_mismatch                 error     number of findings != number of bullets under the
                                                   heading (field "strengths" or
                                                   "areas_for_improvement")
@@ -133,6 +149,7 @@ from validators.inspections import (
     check_inspection_outcome,
     check_inspections_listed,
 )
+from validators.inventory_counts import check_counts_recorded
 from validators.issues import Check
 from validators.parties import (
     check_assessment_year,
@@ -173,6 +190,7 @@ CHECKS: list[Check] = [
     check_count_numbers,
     check_count_judgement,
     check_count_roles,
+    check_counts_recorded,
     check_inspection_evidence,
     check_inspection_date,
     check_inspection_kind,

@@ -7,9 +7,18 @@ import re
 from collections.abc import Iterator
 
 from extractor.schema import Count, Finding, Issue, Letter
-from extractor.textutil import JUDGEMENT, PREDICATE
+from extractor.textutil import (
+    APPROXIMATORS,
+    CHANGE_VERBS,
+    CONCERN,
+    FRACTIONS,
+    JUDGEMENT,
+    PREDICATE,
+    alternation,
+    fraction_of,
+)
 from validators.issues import error
-from validators.text import contains, number_value, numbers_in, short, squash
+from validators.text import contains, find_span, number_value, numbers_in, short, squash
 
 
 def iter_counts(letter: Letter) -> Iterator[tuple[str, Finding, Count]]:
@@ -72,6 +81,9 @@ def check_count_numbers(text: str, letter: Letter) -> list[Issue]:
     issues: list[Issue] = []
     for path, _finding, count in iter_counts(letter):
         stated = numbers_in(count.evidence)
+        quantity = stated_quantity(count.evidence)
+        if quantity is not None and quantity[0] is not None:
+            stated.add(quantity[0])  # "Half of the 12" states 6
         quote = short(count.evidence)
         if count.count not in stated:
             issues.append(
@@ -135,23 +147,45 @@ def check_count_judgement(text: str, letter: Letter) -> list[Issue]:
 # quantity); an evidence that opens otherwise is left to the generous checks above.
 # a number token, checked by number_value: "12", "eight", "thirty-four"
 _NUM = r"(?:\d{1,4}|[a-z]+(?:-[a-z]+)?)"
+_DETERMINER = r"(?:the\s+(?:local\s+authority|authority|council)'s|the|these|those|its|their|them)"
 _QUANTITY_FORMS: list[tuple[str, re.Pattern[str]]] = [
     # "Of the 19 homes commissioned from other agencies, 18 are good or better"
     ("of_the_total", re.compile(rf"^of\s+the\s+(?P<total>{_NUM})\s[^,]*,\s+(?P<count>{_NUM})\b")),
-    # "the number of inadequate schools has reduced from five to two"
-    ("reduced", re.compile(rf"^the\s+number\s+of\s.+?\sfrom\s+{_NUM}\s+to\s+(?P<count>{_NUM})\b")),
-    # "All six of the children's homes ..." (6 of 6)
-    ("all", re.compile(rf"^all\s+(?P<count>{_NUM})\b")),
-    # "none of them is inadequate"
-    ("none", re.compile(r"^none\b")),
+    # "Of the 15 schools in the area, including the two academies, 12 are good or better"
+    ("of_the_total", re.compile(
+        rf"^of\s+the\s+(?P<total>{_NUM})\s[^,]*(?:,[^,]*)*?,\s+(?P<count>{_NUM})\s+"
+        r"(?:is|are|was|were|have|has|remain)\b")),
+    # "the number of inadequate schools has reduced from five to two", "the number in an
+    # Ofsted category of concern has fallen to one"
+    ("reduced", re.compile(
+        rf"^the\s+number\s+(?:of|in)\s.+?\s(?:has|have)\s+{alternation(CHANGE_VERBS)}\s+"
+        rf"(?:from\s+{_NUM}\s+)?to\s+(?P<count>{_NUM})\b")),
+    # "good, as are 11 of the 14 children's homes it runs"
+    ("as_are", re.compile(
+        rf"^{JUDGEMENT},?\s+as\s+(?:is|are|was|were)\s+(?P<count>{_NUM})\s+of\s+{_DETERMINER}\b"
+        rf"(?:\s+(?P<total>{_NUM})\b)?")),
+    # "Half of the 12 children's centres ..." (6 of 12), "a third of the nine" (3 of 9)
+    ("fraction", re.compile(
+        rf"^(?:(?P<approx>{alternation(APPROXIMATORS)})\s+)?(?P<fraction>{alternation(list(FRACTIONS))})"
+        rf"\s+of\s+{_DETERMINER}\s+(?P<total>{_NUM})\b")),
+    # "All six of the children's homes ..." (6 of 6), "each of the five units" (5 of 5)
+    ("all", re.compile(rf"^(?:all|each)\s+(?:of\s+(?:the|its|their)\s+)?(?P<count>{_NUM})\b")),
+    # "none of them is inadequate", "None of the 12 homes is inadequate" (0 of 12)
+    ("none", re.compile(rf"^none\b(?:\s+of\s+{_DETERMINER}\s+(?P<total>{_NUM})\b)?")),
+    # "a further two are satisfactory"
+    ("further", re.compile(rf"^a\s+further\s+(?P<count>{_NUM})\b")),
+    # "eight out of 12 schools ...", "nine out of the 11 ..."
+    ("of", re.compile(
+        rf"^(?P<count>{_NUM})\s+out\s+of\s+(?:{_DETERMINER}\s+)?(?P<total>{_NUM})\b")),
     # "eight of the 12 ...", "four of the local authority's 34 ...", "Two of these ..."
     ("of", re.compile(
-        rf"^(?:only\s+)?(?P<count>{_NUM})\s+of\s+(?:the\s+local\s+authority's|the|these|those"
-        rf"|its|their|them)\b(?:\s+(?P<total>{_NUM})\b)?")),
+        rf"^(?:only\s+)?(?P<count>{_NUM})\s+of\s+{_DETERMINER}\b(?:\s+(?P<total>{_NUM})\b)?")),
     # "the remaining one is satisfactory", "The other two ..."
     ("remaining", re.compile(rf"^the\s+(?:remaining|other)\s+(?P<count>{_NUM})\b")),
-    # "the three pupil referral units ..." (3 of 3)
-    ("the_n", re.compile(rf"^the\s+(?P<count>{_NUM})\s")),
+    # "the three pupil referral units ...", "the council's two homes" (3 of 3, 2 of 2)
+    ("the_n", re.compile(
+        rf"^(?:the\s+(?:local\s+authority|authority|council)'s|the|its|their)\s+"
+        rf"(?P<count>{_NUM})\s")),
     # "one short-stay school was ...", "Four are satisfactory"
     ("bare", re.compile(rf"^(?P<count>{_NUM})\s")),
 ]  # fmt: skip
@@ -159,13 +193,17 @@ _QUANTITY_FORMS: list[tuple[str, re.Pattern[str]]] = [
 _PREDICATE = re.compile(PREDICATE.pattern, re.I)
 # "the number of inadequate schools": a judgement used as an adjective, when no predicate is
 _ANY_JUDGEMENT = re.compile(rf"\b{JUDGEMENT}\b", re.I)
+# "the number in an Ofsted category of concern": a status said of schools, when no grade is
+_CONCERN = re.compile(CONCERN, re.I)
 
 
 def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None:
     """(count, total, total_is_count) an evidence phrase opens with, or None if no known form.
 
     "eight of the 12 ..." -> (8, 12, False); "All six of ..." -> (6, None, True);
-    "Two of these ..." -> (2, None, False).
+    "Two of these ..." -> (2, None, False); "Half of the 12 ..." -> (6, 12, False); a fraction
+    that is not a whole number of things ("half of the 7") or is approximate ("over half of the
+    12") -> (None, 7, False): the phrase states no count.
     """
     phrase = squash(evidence).lower()
     for kind, pattern in _QUANTITY_FORMS:
@@ -173,11 +211,17 @@ def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None
         if not m:
             continue
         groups = m.groupdict()
+        total_word = groups.get("total")
+        total = number_value(total_word) if total_word else None
+        if kind == "fraction":
+            if total is None:
+                continue
+            if groups["approx"]:
+                return None, total, False
+            return fraction_of(groups["fraction"], total), total, False
         count = 0 if kind == "none" else number_value(groups["count"] or "")
         if count is None:
             continue  # "the special school ..." is not a quantity; try the next form
-        total_word = groups.get("total")
-        total = number_value(total_word) if total_word else None
         return count, total, kind in ("all", "the_n")
     return None
 
@@ -187,9 +231,45 @@ def stated_judgement(evidence: str) -> str | None:
     failing that its first judgement word ("the number of inadequate schools")."""
     m = _PREDICATE.search(evidence) or _ANY_JUDGEMENT.search(evidence)
     if not m:
-        return None
+        concern = _CONCERN.search(evidence)
+        return " ".join(concern.group(0).lower().split()) if concern else None
     word = m.group("judgement") if "judgement" in m.groupdict() else m.group(0)
     return " ".join(word.lower().split())
+
+
+# "..., including the two academies, 12 are good or better": a number after a comma, right
+# before the predicate, is what the predicate is said of
+_OWNER_BEFORE_PREDICATE = re.compile(rf",\s+(?P<owner>{_NUM})\s*$")
+
+
+def predicate_owner(evidence: str) -> int | None:
+    """The number an evidence's predicate is said of when that is not the number the evidence
+    opens with: "the 15 primary schools ..., including the two academies, 12 are good" -> 12.
+    None when the predicate belongs to the opening quantity (or "Of the N ..., M" says so)."""
+    phrase = squash(evidence)
+    if phrase.lower().startswith("of the"):
+        return None
+    pred = _PREDICATE.search(phrase)
+    if pred is None:
+        return None
+    m = _OWNER_BEFORE_PREDICATE.search(phrase[: pred.start()])
+    return number_value(m.group("owner")) if m else None
+
+
+# "Over two thirds of |the 18 services are good|": an evidence that a fraction precedes
+_FRACTION_BEFORE = re.compile(
+    rf"\b(?:(?:{alternation(APPROXIMATORS)})\s+)?{alternation(list(FRACTIONS))}\s+of\s*$", re.I
+)
+
+
+def fraction_before(finding_text: str, evidence: str) -> str | None:
+    """The fraction ("two thirds of") right before the evidence in its finding, if any: then
+    the evidence's number is the whole the fraction is taken of, not a count."""
+    span = find_span(finding_text, evidence)
+    if span is None:
+        return None
+    m = _FRACTION_BEFORE.search(finding_text[: span[0]])
+    return squash(m.group(0)) if m else None
 
 
 def check_count_roles(text: str, letter: Letter) -> list[Issue]:
@@ -201,13 +281,36 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
     catches a count given the total's value ("Five of the six" as 6) and a judgement taken from
     the wrong words ("made good progress and was judged satisfactory" as good)."""
     issues: list[Issue] = []
-    for path, _finding, count in iter_counts(letter):
+    for path, finding, count in iter_counts(letter):
         quote = short(count.evidence)
+        fraction = fraction_before(finding.text, count.evidence)
+        if fraction is not None:
+            issues.append(
+                error(
+                    "count.fraction_made_total",
+                    f"{path}.count",
+                    f"{path}.count is {count.count} but '{quote}' follows '{fraction}': the "
+                    "number is the whole the fraction is taken of; the count is the fraction of "
+                    "it (half of 12 is 6), or no count when that is not a whole number",
+                    found=count.count,
+                )
+            )
         stated = stated_quantity(count.evidence)
         if stated is not None:
             n, total, total_is_count = stated
             if total_is_count:
                 total = n
+            if n is None:
+                issues.append(
+                    error(
+                        "count.fraction_unresolved",
+                        f"{path}.count",
+                        f"{path}.count is {count.count} but '{quote}' is a fraction that is not "
+                        "a whole number of things (or only an approximate one): it states no "
+                        "count, so leave it out of the record",
+                        found=count.count,
+                    )
+                )
             if n is not None and count.count != n:
                 issues.append(
                     error(
@@ -229,7 +332,29 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
                         found=count.total,
                     )
                 )
+        owner = predicate_owner(count.evidence)
+        if owner is not None:
+            issues.append(
+                error(
+                    "count.predicate_of_another_count",
+                    f"{path}.count",
+                    f"{path}.count is {count.count} but in '{quote}' the judgement is said of "
+                    f"{owner}: count that number, from 'Of the N' if the phrase opens so",
+                    expected=owner,
+                    found=count.count,
+                )
+            )
         judged = stated_judgement(count.evidence)
+        if count.judgement is None and judged is not None:
+            issues.append(
+                error(
+                    "count.judgement_missing",
+                    f"{path}.judgement",
+                    f"{path}.judgement is null but '{quote}' judges them '{judged}': give the "
+                    "judgement the phrase states",
+                    expected=judged,
+                )
+            )
         if (
             count.judgement is not None
             and judged is not None

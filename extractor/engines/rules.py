@@ -28,12 +28,19 @@ from extractor.schema import (
     Topic,
 )
 from extractor.textutil import (
+    APPROXIMATORS,
     AREAS_WORDING,
+    CHANGE_VERBS,
+    CONCERN,
+    FRACTIONS,
     JUDGEMENT,
     MONTHS,
     NUMBER,
     PREDICATE,
+    SERVICE_NOUNS,
     STRENGTHS_WORDING,
+    alternation,
+    fraction_of,
     parse_number,
 )
 
@@ -258,42 +265,85 @@ def topic_of(text: str) -> Topic:
 # --- Counts ----------------------------------------------------------------------------------
 
 # What can be counted (see eval/LABELLING.md): services, settings and institutions.
-SERVICE = (
-    r"(?:schools?|academ(?:y|ies)|centres?|homes?|services?|agenc(?:y|ies)|providers?|settings?"
-    r"|units?|colleges?|nurser(?:y|ies)|sixth\s+forms?|childminders?|institutions?|playgroups?"
-    r"|pre-schools?)"
-)
+SERVICE = SERVICE_NOUNS
 # A word of a noun phrase: never a verb, so "seven schools have closed and become academies"
 # stops at "schools".
 _WORD = r"(?!(?:is|are|was|were|has|have|had|been|be|become|became|made)\b)[A-Za-z][A-Za-z'-]*"
 # Greedy, so "One school sixth form" is the whole phrase, not "school".
 _NP = rf"(?P<subject>(?:{_WORD}\s+){{0,5}}{SERVICE})\b"
-_DET = r"(?:the\s+local\s+authority's|the|these|those|its|their|them)"
+_DET = r"(?:the\s+(?:local\s+authority|authority|council)'s|the|these|those|its|their|them)"
+# "children's homes| it runs": a relative clause naming who runs or uses what is counted
+_RELATIVE = (
+    r"(?:it|they|the\s+council|the\s+local\s+authority)\s+"
+    r"(?:runs|run|uses|use|commissions|commission|maintains|maintain|manages|manage|owns|own)\b"
+)
+_FRACTION = alternation(list(FRACTIONS))
+_APPROX = alternation(APPROXIMATORS)
+_CHANGE = alternation(CHANGE_VERBS)
 # Quantity patterns, tried in this order; earlier ones win where they overlap.
 QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
-    # "the number of inadequate schools has reduced from five to two"
+    # "the number of inadequate schools has reduced from five to two", "the number in an Ofsted
+    # category of concern has fallen from four to one" (the later figure is the count)
     (
         "reduced",
         re.compile(
-            rf"\bthe\s+number\s+of\s+(?P<subject>.+?)\s+(?:has|have)\s+(?:reduced|fallen|risen|increased"
-            rf"|gone\s+(?:up|down))\s+from\s+{NUMBER}\s+to\s+(?P<count>{NUMBER})\b",
+            rf"\bthe\s+number\s+(?:of\s+(?P<subject>[^,.;]+?)|(?P<concern>{CONCERN}))\s+"
+            rf"(?:has|have)\s+{_CHANGE}\s+(?:from\s+{NUMBER}\s+)?to\s+(?P<count>{NUMBER})",
             re.I,
         ),
     ),
-    # "Of the 19 homes commissioned from other agencies or local authorities, 18 are"
+    # "good, as are 11 of the 14 children's homes it runs": the judgement comes first
+    (
+        "as_are",
+        re.compile(
+            rf"\b(?P<judgement>{JUDGEMENT}),?\s+as\s+(?:is|are|was|were)\s+(?P<count>{NUMBER})\s+"
+            rf"of\s+{_DET}(?:\s+(?P<total>{NUMBER}))?\s+{_NP}(?P<post>\s+{_RELATIVE})?",
+            re.I,
+        ),
+    ),
+    # "Half of the 12 children's centres", "a third of the nine"; "over half of the 12" is
+    # approximate and read only so that its total is never taken for a count
+    (
+        "fraction",
+        re.compile(
+            rf"\b(?:(?P<approx>{_APPROX})\s+)?(?P<fraction>{_FRACTION})\s+of\s+{_DET}\s+"
+            rf"(?P<total>{NUMBER})(?:\s+{_NP})?",
+            re.I,
+        ),
+    ),
+    # "Of the 19 homes commissioned from other agencies or local authorities, 18 are"; "Of the
+    # 15 schools in the area, including the two academies, 12 are"
     (
         "of_the_total",
         re.compile(
-            rf"\bOf\s+the\s+(?P<total>{NUMBER})\s+(?P<subject>[^,.;]+?),\s+(?P<count>{NUMBER})\b",
+            rf"\bOf\s+the\s+(?P<total>{NUMBER})\s+(?P<subject>[^,.;]+?),(?:[^.;]*?,)??\s+"
+            rf"(?P<count>{NUMBER})\b(?=\s+(?:is|are|was|were|have|has|remain)\b)",
             re.I,
         ),
     ),
-    # "All six of the children's homes", "all seven special schools"
-    ("all", re.compile(rf"\ball\s+(?P<count>{NUMBER})\s+(?:of\s+{_DET}\s+)?{_NP}", re.I)),
-    # "none of them"
+    # "All six of the children's homes", "all seven special schools", "each of the five units"
+    (
+        "all",
+        re.compile(
+            rf"\b(?:all|each)\s+(?:of\s+(?:the|its|their)\s+)?(?P<count>{NUMBER})\s+"
+            rf"(?:of\s+{_DET}\s+)?{_NP}",
+            re.I,
+        ),
+    ),
+    # "none of them", "None of the 12 children's homes"
     (
         "none",
         re.compile(rf"\bnone\s+of\s+(?:{_DET}\s*)(?:(?P<total>{NUMBER})\s+)?(?:{_NP})?", re.I),
+    ),
+    # "a further two are satisfactory", "a further three schools"
+    ("further", re.compile(rf"\ba\s+further\s+(?P<count>{NUMBER})(?:\s+{_NP})?", re.I)),
+    # "eight out of 12 schools", "nine out of the 11 centres"
+    (
+        "out_of",
+        re.compile(
+            rf"\b(?P<count>{NUMBER})\s+out\s+of\s+(?:{_DET}\s+)?(?P<total>{NUMBER})(?:\s+{_NP})?",
+            re.I,
+        ),
     ),
     # "eight of the 12 fostering and adoption services", "Two of these", "three of the six"
     (
@@ -304,8 +354,15 @@ QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
     ),
     # "the remaining one", "The other two"
     ("remaining", re.compile(rf"\bthe\s+(?:remaining|other)\s+(?P<count>{NUMBER})\b", re.I)),
-    # "the three pupil referral units" (definite: all of them)
-    ("the_n", re.compile(rf"\bthe\s+(?P<count>{NUMBER})\s+{_NP}", re.I)),
+    # "the three pupil referral units", "the council's two homes" (definite: all of them)
+    (
+        "the_n",
+        re.compile(
+            rf"\b(?:the\s+(?:local\s+authority|authority|council)'s|the|its|their)\s+"
+            rf"(?P<count>{NUMBER})\s+{_NP}",
+            re.I,
+        ),
+    ),
     # "One secondary school", "seven schools"
     ("n_noun", re.compile(rf"\b(?P<count>{NUMBER})\s+{_NP}", re.I)),
     # "Four are satisfactory", "one is now inadequate"
@@ -313,20 +370,47 @@ QUANTITIES: list[tuple[str, re.Pattern[str]]] = [
 ]
 # "the local authority children's homes": the nearest service noun phrase, for anaphora
 SERVICE_NP = re.compile(rf"(?:{_WORD}\s+){{0,3}}{SERVICE}\b", re.I)
+# Function words and vague quantifiers before a subject: "Most primary schools are good ... the
+# number in an Ofsted category of concern" counts "primary schools".
 _LEADING_FUNCTION_WORDS = re.compile(
-    r"^(?:(?:the|of|a|an|all|its|their|these|those|in|by|to|for|with|from|and|but|from)\s+)+", re.I
+    r"^(?:(?:the|of|a|an|all|its|their|these|those|in|by|to|for|with|from|and|but|most|many"
+    r"|some|several|few|very|large|majority|minority)\s+)+",
+    re.I,
 )
 # A sentence ends at a full stop followed by space or the end ("J. Winstanley" is not in bullets).
 SENTENCE_END = re.compile(r"\.(?=\s|$)|;")
 # A verb between two quantities means they do not share a predicate.
 VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|become|became|made|make)\b", re.I)
-# "children's homes| run by the local authority| are good": a post-modifier of the subject
+# "children's homes| run by the local authority| are good", "agencies| it uses| are": a
+# post-modifier of the subject
 POST_MODIFIER = re.compile(
     r"\s+((?:run|commissioned|maintained|provided|used|managed|owned|inspected)\b[^,.;]*?"
-    r"|in\s+the\s+(?:local\s+authority|area))\s*$",
+    rf"|in\s+the\s+(?:local\s+authority|area)|{_RELATIVE}[^,.;]*?)\s*$",
     re.I,
 )
 _TRAILING_PLACE = re.compile(r"\s+in\s+the\s+local\s+authority$", re.I)
+# "schools judged inadequate", "schools judged to be inadequate": the judgement of a "number of"
+_JUDGED_SUFFIX = re.compile(
+    rf"\s+(?:(?:that|which)\s+(?:are|were)\s+)?(?:judged|found|graded|rated)\s+(?:to\s+be\s+|as\s+)?"
+    rf"(?P<j>{JUDGEMENT})$",
+    re.I,
+)
+# "schools in an Ofsted category of concern": the status is the judgement
+_CONCERN_SUFFIX = re.compile(rf"\s+(?P<j>{CONCERN})$", re.I)
+# "the number of inadequate schools": the adjective is the judgement
+_JUDGEMENT_PREFIX = re.compile(rf"(?P<j>{JUDGEMENT})\s+(?P<rest>.+)", re.I)
+_SERVICE_WORD = re.compile(rf"\b{SERVICE}\b", re.I)
+# "one in |five schools": what follows is the denominator of a proportion
+_ONE_IN = re.compile(rf"\b{NUMBER}\s+in\s+$", re.I)
+# "one| in five schools": the numerator of a proportion
+_IN_N = re.compile(rf"\s+in\s+{NUMBER}", re.I)
+
+
+def _count_end(m: re.Match[str]) -> int | None:
+    """Where a quantity match's count ends, if it has a count group that matched."""
+    if "count" not in m.re.groupindex or m.group("count") is None:
+        return None
+    return m.end("count")
 
 
 @dataclass
@@ -334,7 +418,7 @@ class _Quantity:
     kind: str
     start: int
     end: int
-    count: int
+    count: int | None  # None: a quantity that is not a whole count ("half of the 7")
     total: int | None
     subject: str | None
     judgement: str | None = None
@@ -349,6 +433,29 @@ def _clean_subject(subject: str | None) -> str | None:
     return s or None
 
 
+def _lower(words: str) -> str:
+    return " ".join(words.lower().split())
+
+
+def _number_of(subject: str | None, concern: str | None) -> tuple[bool, str | None, str | None]:
+    """(is provision, subject, judgement) of "the number of <subject>" or "the number in
+    <concern>". "the number of looked after children" counts children, not provision."""
+    if concern:
+        return True, None, _lower(concern)
+    if not subject or not _SERVICE_WORD.search(subject):
+        return False, None, None
+    judgement = None
+    for pattern in (_JUDGED_SUFFIX, _CONCERN_SUFFIX):
+        m = pattern.search(subject)
+        if m:
+            judgement, subject = _lower(m.group("j")), subject[: m.start()]
+            break
+    jm = _JUDGEMENT_PREFIX.match(subject)
+    if judgement is None and jm:
+        judgement, subject = _lower(jm.group("j")), jm.group("rest")
+    return True, subject, judgement
+
+
 def _find_quantities(text: str) -> list[_Quantity]:
     taken: list[tuple[int, int]] = []
     found: list[_Quantity] = []
@@ -356,23 +463,38 @@ def _find_quantities(text: str) -> list[_Quantity]:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
+            if _ONE_IN.search(text, 0, m.start()) or (
+                (count_end := _count_end(m)) is not None and _IN_N.match(text, count_end)
+            ):
+                continue  # "one in five schools": a proportion, neither one nor five schools
             groups = m.groupdict()
-            count = 0 if kind == "none" else parse_number(groups["count"])
             total_raw = groups.get("total")
             total = parse_number(total_raw) if total_raw else None
-            if kind in ("all", "the_n"):
-                total = count
             subject = groups.get("subject")
             judgement = None
-            if kind == "reduced" and subject:
-                # "the number of inadequate schools": the adjective is the judgement
-                jm = re.match(rf"(?P<j>{JUDGEMENT})\s+(?P<rest>.+)", subject, re.I)
-                if jm:
-                    judgement, subject = jm.group("j").lower(), jm.group("rest")
+            count: int | None
+            if kind == "none":
+                count = 0
+            elif kind == "fraction":
+                # the count is the fraction of the total, never the total itself; approximate or
+                # not whole ("half of the 7"): no count, but the span stays taken
+                count = None if groups["approx"] else fraction_of(groups["fraction"], total or 0)
+            else:
+                count = parse_number(groups["count"])
+            if kind in ("all", "the_n"):
+                total = count
+            if kind == "reduced":
+                provision, subject, judgement = _number_of(subject, groups.get("concern"))
+                if not provision:
+                    continue
+            if kind == "as_are":
+                judgement = _lower(groups["judgement"])
+                if groups.get("post") and subject:
+                    subject += groups["post"]
             q = _Quantity(
                 kind, m.start(), m.end(), count, total, _clean_subject(subject), judgement
             )
-            if kind == "reduced":
+            if kind in ("reduced", "as_are"):
                 q.evidence_end = m.end()
             taken.append((m.start(), m.end()))
             found.append(q)
@@ -418,7 +540,7 @@ def find_counts(text: str) -> list[tuple[Count, int, int]]:
             subject = previous_subject or _nearest_service(text, q.start)
         if q.subject is not None:
             previous_subject = q.subject
-        if q.evidence_end is None:
+        if q.evidence_end is None or q.count is None:
             continue
         if subject is None:
             continue

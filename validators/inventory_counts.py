@@ -1,0 +1,251 @@
+"""The counts inventory: every quantity phrase of a bullet that counts provision under
+eval/LABELLING.md must be accounted for by a count of the record.
+
+The other count checks confirm what a record says; this one finds what it leaves out. It reads
+the bullets itself, with its own reader (no call to the rules engine: a bug shared by engine and
+validator would otherwise make every check pass); only word lists (number words, judgements,
+service nouns, fractions) come from extractor.textutil.
+
+Only the bullets are read: the schema keeps counts on findings (strengths and areas for
+improvement) and has no place for a count stated in the summary, so a summary count cannot be
+"left out" of a record.
+
+A phrase is accounted for when a count of the record (of any finding: a finding merged or split
+by mistake is the findings checks' business) has an evidence that occurs in the bullet over the
+phrase's quantity and gives the phrase's number as its count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractor.schema import Issue, Letter
+from extractor.textutil import (
+    APPROXIMATORS,
+    CHANGE_VERBS,
+    CONCERN,
+    FRACTIONS,
+    JUDGEMENT,
+    NUMBER_WORDS,
+    SERVICE_NOUNS,
+    alternation,
+    fraction_of,
+)
+from validators.counts import iter_counts
+from validators.issues import error, warning
+from validators.reading import read_bullets
+from validators.text import needle_pattern, number_value, short
+
+# A quantity word: digits (never a year, a percentage or part of "16-year-olds") or a number
+# word from the shared list. "12", "eight", "thirty-four"; not "2011", "85%", "five-year-olds".
+_Q = (
+    r"(?<![\w-])(?:\d{1,3}|"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")(?![\w%-])(?!\s+per\s*cent)"
+)
+_DETERMINER = (
+    r"(?:the\s+(?:local\s+authority|authority|council)'s|the|these|those|its|their|them)\b"
+)
+# A predicate that states an inspection judgement: "are good or better", "is now inadequate",
+# "was recently judged to be satisfactory", "have been inspected"
+_JUDGED = re.compile(
+    r"\s*(?:is|are|was|were|remains?|remained|(?:has|have|had)\s+been)\s+"
+    r"(?:(?:now|only|still|also|all|both|recently|currently|again|judged|rated|graded|found"
+    r"|to\s+be|as|this\s+year|last\s+year|since)\s+)*"
+    rf"(?P<judgement>{JUDGEMENT})\b",
+    re.I,
+)
+# The first verb of a clause (where the predicate, if any, starts)
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|remains?|remained|has|have|had|made|make|makes|become|became"
+    r"|closed|show|shows|showed|match|matches|belong|belongs|having|continue|continues)\b",
+    re.I,
+)
+# Words before a number that show it is not counting provision: "level 2", "Key Stage 2",
+# "aged 14", "one in five" (a proportion)
+_NOT_PROVISION_BEFORE = re.compile(
+    rf"(?:\b(?:level|stage|aged?|ages|year|years|grade)|{_Q}\s+in)\s+$", re.I
+)
+# "eight", "12", "thirty-four" on their own (the string _Q is built into the patterns below)
+_QUANTITY = re.compile(_Q, re.I)
+# "schools", "children's centres", "sixth form": a noun of provision
+_SERVICE = re.compile(rf"\b{SERVICE_NOUNS}\b", re.I)
+# "of the 12 ", "of these ", "of the local authority's 34 " after the quantity
+_OF_DETERMINER = re.compile(
+    rf"\s+(?:of\s+{_DETERMINER}\b(?:\s+(?P<total>{_Q}))?|out\s+of\s+(?:{_DETERMINER}\s+)?{_Q})",
+    re.I,
+)
+# Where a noun phrase's first stretch ends: "special schools|, the ..." or "years, |12 schools"
+_STRETCH_END = re.compile(rf",|{_Q}", re.I)
+# A sentence or a clause after a semicolon: "Five of these were outstanding, one was good."
+_SENTENCES = re.compile(r"[^.;]+(?:[.;](?=\s|$)|$)")
+
+# Whole-phrase forms, read before single quantities; each names the group that holds the count.
+# "the number of inadequate schools has reduced from five to two" (count: the later figure)
+_CHANGE = re.compile(
+    r"\bthe\s+number\s+(?:of\s+(?P<what>[^,.;]+?)|(?P<concern>" + CONCERN + r"))\s+"
+    rf"(?:has|have)\s+{alternation(CHANGE_VERBS)}\s+(?:from\s+{_Q}\s+)?to\s+(?P<count>{_Q})",
+    re.I,
+)
+# "good, as are 11 of the 14 children's homes it runs"
+_AS_ARE = re.compile(
+    rf"\b{JUDGEMENT},?\s+as\s+(?:is|are|was|were)\s+(?P<count>{_Q})\s+of\s+{_DETERMINER}"
+    rf"(?:\s+{_Q})?",
+    re.I,
+)
+# "Half of the 12 children's centres", "over half of the 12" (approximate: no count)
+_FRACTION = re.compile(
+    rf"\b(?:(?P<approx>{alternation(APPROXIMATORS)})\s+)?(?P<fraction>"
+    rf"{alternation(list(FRACTIONS))})\s+of\s+{_DETERMINER}\s+(?P<total>{_Q})",
+    re.I,
+)
+# "Of the 15 schools in the area, including the two academies, 12 are"
+_OF_THE_TOTAL = re.compile(
+    rf"\bof\s+the\s+{_Q}\s+[^,.;]+?,(?:[^.;]*?,)??\s+(?P<count>{_Q})(?=\s+(?:is|are|was|were"
+    r"|have|has|remain)\b)",
+    re.I,
+)
+# "none of them", "None of the 12 homes"
+_NONE = re.compile(rf"\bnone\s+of\s+{_DETERMINER}(?:\s+{_Q})?", re.I)
+
+
+@dataclass(frozen=True)
+class StatedCount:
+    """A quantity phrase of a bullet: its count (None when it cannot be a whole number) and
+    where the quantity stands in the bullet."""
+
+    count: int | None
+    start: int
+    end: int
+    phrase: str
+
+
+def _value(token: str) -> int | None:
+    return 0 if token.lower() == "none" else number_value(token)
+
+
+def _judged_after(clause: str, pos: int) -> int | None:
+    """Where the judgement ends, when what follows a quantity at `pos` is '[of the N] [noun
+    phrase of provision] predicate-with-judgement' within the clause; else None."""
+    rest = clause[pos:]
+    of = _OF_DETERMINER.match(rest)
+    skipped = of.end() if of else 0
+    verb = _VERB.search(rest, skipped)
+    if verb is None:
+        return None
+    noun_phrase = rest[skipped : verb.start()]
+    if noun_phrase.strip():
+        # the first stretch of the noun phrase names the provision: "special schools, the ...
+        # and the three units, are" is about schools; "years, 12 schools have been" is not
+        first = _STRETCH_END.search(noun_phrase)
+        stretch = noun_phrase[: first.start()] if first else noun_phrase
+        if not _SERVICE.search(stretch):
+            return None
+    judged = _JUDGED.match(rest, verb.start())
+    return pos + judged.end() if judged else None
+
+
+def stated_counts(bullet: str) -> list[StatedCount]:
+    """Every quantity phrase of one bullet that counts provision with a judgement, in order."""
+    found: list[StatedCount] = []
+    for sm in _SENTENCES.finditer(bullet):
+        for c in _sentence_counts(sm.group(0)):
+            found.append(StatedCount(c.count, sm.start() + c.start, sm.start() + c.end, c.phrase))
+    return found
+
+
+def _sentence_counts(sentence: str) -> list[StatedCount]:
+    """The counts of one sentence (offsets within it). Whole-phrase forms are read first and
+    take their span, so "Half of the 12" is never also read as a count of 12."""
+    found: list[StatedCount] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(m.start() < te and ts < m.end() for ts, te in taken)
+
+    def keep(m: re.Match[str], count: int | None, at: str = "count") -> None:
+        taken.append((m.start(), m.end()))
+        s, e = (m.start(at), m.end(at)) if at else (m.start(), m.end())
+        found.append(StatedCount(count, s, e, m.group(0)))
+
+    for m in _CHANGE.finditer(sentence):
+        what = m.group("what")
+        if m.group("concern") or (what and _SERVICE.search(what)):
+            keep(m, _value(m.group("count")))
+        else:
+            taken.append((m.start(), m.end()))  # "the number of looked after children"
+    for m in _AS_ARE.finditer(sentence):
+        if free(m):
+            keep(m, _value(m.group("count")))
+    for m in _FRACTION.finditer(sentence):
+        if not free(m):
+            continue
+        if not m.group("approx") and _judged_after(sentence, m.end()) is not None:
+            keep(m, fraction_of(m.group("fraction"), _value(m.group("total")) or 0), "fraction")
+        else:
+            taken.append((m.start(), m.end()))  # "over half of the 12": no count, no 12
+    for m in _OF_THE_TOTAL.finditer(sentence):
+        if free(m) and _judged_after(sentence, m.end()) is not None:
+            keep(m, _value(m.group("count")))
+    for m in _NONE.finditer(sentence):
+        if free(m) and _judged_after(sentence, m.end()) is not None:
+            keep(m, 0, "")
+    for m in _QUANTITY.finditer(sentence):
+        if not free(m) or _NOT_PROVISION_BEFORE.search(sentence[: m.start()]):
+            continue
+        end = _judged_after(sentence, m.end())
+        if end is not None:
+            # "eight of the 12": the total is part of this phrase, not a count of its own
+            of = _OF_DETERMINER.match(sentence, m.end())
+            taken.append((m.start(), of.end() if of else m.end()))
+            phrase = sentence[m.start() : end]
+            found.append(StatedCount(_value(m.group(0)), m.start(), m.end(), phrase))
+    return sorted(found, key=lambda c: c.start)
+
+
+def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
+    """Every count a bullet states is in the record (count.unrecorded); a fraction that is not a
+    whole number of things ("half of the 7") is named, as no count can hold it
+    (count.fraction_unresolved)."""
+    issues: list[Issue] = []
+    counts = [(path, count) for path, _finding, count in iter_counts(letter)]
+    for list_name, bullets in read_bullets(text).items():
+        for i, bullet in enumerate(bullets):
+            # where each count of the record stands in this bullet, if it does
+            covered: list[tuple[int, int, int]] = []
+            for _path, count in counts:
+                if not count.evidence.strip():
+                    continue
+                for m in needle_pattern(count.evidence).finditer(bullet):
+                    covered.append((m.start(), m.end(), count.count))
+            for stated in stated_counts(bullet):
+                field = f"{list_name}[{i}]"
+                if stated.count is None:
+                    issues.append(
+                        warning(
+                            "count.fraction_unresolved",
+                            field,
+                            f"'{short(stated.phrase)}' in {field} is a fraction that is not a "
+                            "whole number of things: no count can hold it",
+                            found=stated.phrase,
+                        )
+                    )
+                    continue
+                if any(
+                    s <= stated.start and stated.end <= e and n == stated.count
+                    for s, e, n in covered
+                ):
+                    continue
+                issues.append(
+                    error(
+                        "count.unrecorded",
+                        field,
+                        f"the bullet {field} states a count of {stated.count} "
+                        f"('{short(stated.phrase)}') that no count of the record gives: add a "
+                        "count whose evidence runs from the quantity to the judgement",
+                        expected=stated.count,
+                        found=stated.phrase,
+                    )
+                )
+    return issues
