@@ -30,6 +30,8 @@ count.count_exceeds_total               error     count > total
 count.judgement_not_in_evidence         error     judgement does not occur in the evidence
 count.count_mismatch                    error     count is not the number the quantity phrase counts
 count.total_mismatch                    error     total is not the whole the phrase counts out of
+count.total_unstated                    error     total is given where the phrase states no whole
+                                                  ("Two of these are good" is 2, total null)
 count.judgement_mismatch                error     judgement is not the one the phrase predicates
 count.judgement_missing                 error     judgement is null but the phrase states one
 count.predicate_of_another_count        error     the evidence's judgement is said of a later number

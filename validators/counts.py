@@ -322,6 +322,16 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
                         found=count.count,
                     )
                 )
+            if total is None and count.total is not None and n is not None:
+                issues.append(
+                    error(
+                        "count.total_unstated",
+                        f"{path}.total",
+                        f"{path}.total is {count.total} but '{quote}' states no whole it counts "
+                        "out of: the total is null unless the same phrase states it",
+                        found=count.total,
+                    )
+                )
             if total is not None and count.total is not None and count.total != total:
                 issues.append(
                     error(
