@@ -1301,7 +1301,7 @@ def render_docx(letter: SyntheticLetter) -> bytes:
     for line in address.lines:
         left.add_paragraph(line)
     direct = letterhead.lines[-1].split()
-    column = [*_LETTERHEAD_COLUMN, "", " ".join(direct[:3]), " ".join(direct[3:6]), direct[-1]]
+    column = [*_LETTERHEAD_COLUMN, "", " ".join(direct[:5]), " ".join(direct[5:10]), direct[-1]]
     right.paragraphs[0].text = column[0]
     for line in column[1:]:
         right.add_paragraph(line)
