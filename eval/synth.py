@@ -1250,14 +1250,37 @@ def _no_borders(table: object) -> None:
     table._tbl.tblPr.append(borders)  # type: ignore[attr-defined]
 
 
+def _frame(paragraph: object, *, x_cm: float, y_cm: float, width_cm: float) -> None:
+    """Pin a paragraph in a text frame at (x, y) from the page's top left corner."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    twips = 567  # a centimetre
+    frame = OxmlElement("w:framePr")
+    for key, value in (
+        ("w:w", str(int(width_cm * twips))),
+        ("w:hSpace", "180"),
+        ("w:wrap", "around"),
+        ("w:vAnchor", "page"),
+        ("w:hAnchor", "page"),
+        ("w:x", str(int(x_cm * twips))),
+        ("w:y", str(int(y_cm * twips))),
+    ):
+        frame.set(qn(key), value)
+    paragraph._p.get_or_add_pPr().insert(0, frame)  # type: ignore[attr-defined]
+
+
 def render_docx(letter: SyntheticLetter) -> bytes:
     """The letter as a Word document laid out like Ofsted's (needs python-docx, the pdf extra).
 
-    Page 1 opens with a borderless two-column table: the date and the recipient's address on
-    the left, the letterhead column and the sender's direct lines on the right. The scale and
+    Page 1 has the date and the recipient's address on the left and the letterhead column (with
+    the sender's direct lines) on the right: in a borderless two-column table, or in a text
+    frame pinned to the top right corner (converters read a frame anywhere: first, between
+    the address lines, or after page 1's footer). The scale and
     the verdict are bordered tables, the findings Word bullets (List Bullet: a Symbol-font
     glyph), paragraphs justified, and every page's footer has Ofsted's address and the page
-    number. Layout choices (paragraph spacing or empty paragraphs, font) are seeded per letter.
+    number. Layout choices (table or frame, paragraph spacing or empty paragraphs, font, size,
+    margins) are seeded per letter.
     """
     import io
 
@@ -1287,27 +1310,41 @@ def render_docx(letter: SyntheticLetter) -> bytes:
 
     blocks = letter.blocks
     letterhead, date, address = blocks[0], blocks[1], blocks[2]
-    head = doc.add_table(rows=1, cols=2)
-    _no_borders(head)
-    head.autofit = False
-    left, right = head.rows[0].cells
-    # The address column wide enough for the longest role on one line, as in the letters.
-    for column, width in zip(head.columns, (Cm(12.0), Cm(4.6)), strict=True):
-        column.width = width
-        for cell in column.cells:
-            cell.width = width
-    left.paragraphs[0].text = date.lines[0]
-    left.add_paragraph("")
-    for line in address.lines:
-        left.add_paragraph(line)
     direct = letterhead.lines[-1].split()
     column = [*_LETTERHEAD_COLUMN, "", " ".join(direct[:5]), " ".join(direct[5:10]), direct[-1]]
-    right.paragraphs[0].text = column[0]
-    for line in column[1:]:
-        right.add_paragraph(line)
-    for cell_par in right.paragraphs:
-        for run in cell_par.runs:
+    if rng.random() < 0.5:
+        # A borderless two-column table: address on the left, letterhead on the right.
+        head = doc.add_table(rows=1, cols=2)
+        _no_borders(head)
+        head.autofit = False
+        left, right = head.rows[0].cells
+        # The address column wide enough for the longest role on one line, as in the letters.
+        for col, width in zip(head.columns, (Cm(12.0), Cm(4.6)), strict=True):
+            col.width = width
+            for cell in col.cells:
+                cell.width = width
+        left.paragraphs[0].text = date.lines[0]
+        left.add_paragraph("")
+        for line in address.lines:
+            left.add_paragraph(line)
+        right.paragraphs[0].text = column[0]
+        for line in column[1:]:
+            right.add_paragraph(line)
+        for cell_par in right.paragraphs:
+            for run in cell_par.runs:
+                run.font.size = Pt(7)
+    else:
+        # A text frame pinned to the page's top right corner, the address flowing beside it;
+        # converters put the frame's text anywhere: first, interleaved, or after the footer.
+        for line in column:
+            p = doc.add_paragraph()
+            run = p.add_run(line)
             run.font.size = Pt(7)
+            _frame(p, x_cm=15.2, y_cm=1.5, width_cm=4.5)
+        doc.add_paragraph(date.lines[0])
+        doc.add_paragraph("")
+        for line in address.lines:
+            doc.add_paragraph(line)
     doc.add_paragraph("")
 
     for b in blocks[3:]:

@@ -30,7 +30,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -416,24 +416,77 @@ _NUMBERED = re.compile(r"[ \t]*\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)][ \t]+(?=\S)")
 _SENTENCE_END = (".", "!", "?", ";", ":")
 
 
-def _split_points(lines: list[str], k: int) -> list[int]:
-    """Indexes into `lines` where each of `k` paragraphs starts (0 always among them).
+# pdftotext leaves a blank line between two glyphs of a list when the first one's bullet runs
+# to this many lines or more (measured on LibreOffice PDFs: one and two line bullets never have
+# one, three and more always); a hint, weighed against the line lengths.
+_TALL_BULLET = 3
+_HINT_WEIGHT = 2.0
 
-    Blank lines separate paragraphs first; then a line that ends a sentence ends a paragraph,
-    the shorter it is the likelier (a justified or wrapped paragraph's inner lines are full).
+
+def _opens_sentence(line: str) -> bool:
+    """A line that can start a finding: a capital or a number ("34 of the 40 ...")."""
+    first = line.lstrip()[:1]
+    return first.isupper() or first.isdigit()
+
+
+def _split_points(lines: list[str], k: int, tall: Sequence[bool | None] = ()) -> list[int]:
+    """Indexes into `lines` where each of `k` paragraphs starts (the first text line first).
+
+    A paragraph ends at a blank line or at a line that ends a sentence before a capital; the
+    shorter that line (a justified or wrapped paragraph's inner lines are full), the likelier.
+    `tall[i]`, when known, says whether paragraph i has `_TALL_BULLET` lines or more. The
+    split with the least cost is found by dynamic programming over the candidate ends.
     """
     text_idx = [i for i, line in enumerate(lines) if line.strip()]
     if not text_idx:
         return []
-    candidates: list[tuple[int, int, int]] = []  # (rank, -, index of the next paragraph)
-    for a, b in itertools.pairwise(text_idx):
+    if k <= 1:
+        return [text_idx[0]]
+    longest = max(len(lines[i].rstrip()) for i in text_idx)
+    # cost of ending a paragraph after text line number t (an index into text_idx)
+    end_cost: dict[int, float] = {}
+    for t, (a, b) in enumerate(itertools.pairwise(text_idx)):
         line = lines[a].rstrip()
         if b > a + 1:
-            candidates.append((0, 0, b))
-        elif line.endswith(_SENTENCE_END) and lines[b].lstrip()[:1].isupper():
-            candidates.append((1, len(line), b))
-    chosen = sorted(candidates)[: max(k - 1, 0)]
-    return [text_idx[0], *sorted(b for _, _, b in chosen)]
+            end_cost[t] = 0.0
+        elif line.endswith(_SENTENCE_END) and _opens_sentence(lines[b]):
+            end_cost[t] = len(line) / longest
+    n = len(text_idx)
+
+    def hint_cost(par: int, size: int) -> float:
+        want = tall[par] if par < len(tall) else None
+        if want is None:
+            return 0.0
+        return 0.0 if (size >= _TALL_BULLET) == want else _HINT_WEIGHT
+
+    # best[j][t]: least cost of j paragraphs covering text lines 0..t, paragraph j-1 ending at t
+    inf = float("inf")
+    best = [[inf] * n for _ in range(k + 1)]
+    back = [[-1] * n for _ in range(k + 1)]
+    for t in range(n):
+        if t in end_cost or t == n - 1:
+            best[1][t] = (end_cost.get(t, 0.0) if t < n - 1 else 0.0) + hint_cost(0, t + 1)
+    for j in range(2, k + 1):
+        for t in range(n):
+            if t not in end_cost and t != n - 1:
+                continue
+            here = end_cost.get(t, 0.0) if t < n - 1 else 0.0
+            for u in range(t):
+                if best[j - 1][u] == inf:
+                    continue
+                cost = best[j - 1][u] + here + hint_cost(j - 1, t - u)
+                if cost < best[j][t]:
+                    best[j][t], back[j][t] = cost, u
+    j = min(k, max((jj for jj in range(1, k + 1) if best[jj][n - 1] < inf), default=1))
+    if best[j][n - 1] == inf:
+        return [text_idx[0]]
+    starts: list[int] = []
+    t = n - 1
+    while j > 1:
+        u = back[j][t]
+        starts.append(text_idx[u + 1])
+        t, j = u, j - 1
+    return [text_idx[0], *reversed(starts)]
 
 
 def _paragraph_starts(lines: list[str]) -> list[int]:
@@ -506,7 +559,10 @@ def _list_edits(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int
                 continue
             first, last = members[0], members[-1]
             piece = lines[first : last + 1]
-            starts.extend(first + j for j in _split_points(piece, k))
+            glyphs = runs[r - 1][1] if r - 1 in used and k else runs[r + 1][1]
+            # A blank line between two glyphs: the first one's bullet is tall (see _TALL_BULLET).
+            tall: list[bool | None] = [b > a + 1 for a, b in itertools.pairwise(glyphs)]
+            starts.extend(first + j for j in _split_points(piece, k, [*tall, None]))
         for i in lone:
             start, end = bounds[i]
             edits.append((start, end + 1 if end < len(text) else end, ""))

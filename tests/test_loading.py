@@ -284,6 +284,16 @@ RULES: list[tuple[str, str, str]] = [
         "Strengths\n\n- A is good and it\nwraps here.\n- B is good.\n\nAreas for further improvement\n\n- C is bad.",
     ),
     (
+        "a blank line between two lone glyphs: the first bullet runs to three lines or more",
+        "Strengths\n\u2022\n\n\u2022\n\u2022\nMost primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\nAll improved.\nSecondary schools are good and the rest of them are also satisfactory.\nNo school is inadequate.",
+        "Strengths\n\n- Most primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\nAll improved.\n- Secondary schools are good and the rest of them are also satisfactory.\n- No school is inadequate.",
+    ),
+    (
+        "no blank line between two lone glyphs: the first bullet has one or two lines",
+        "Strengths\n\u2022\n\u2022\n\u2022\nMost primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\nAll improved.\nSecondary schools are good.\nNo school is inadequate.",
+        "Strengths\n- Most primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\n- All improved.\n- Secondary schools are good.\nNo school is inadequate.",
+    ),
+    (
         "glyph lines at page edges are not furniture",
         "Strengths\n\u2022\nA is good.\n\f\u2022\nB is good.\n\f\u2022\nC is good.",
         "Strengths\n- A is good.\n- B is good.\n- C is good.",

@@ -8,6 +8,7 @@ the generator built from its own choices. The tests need neither LibreOffice nor
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,22 +16,11 @@ import pytest
 from eval.fixtures import Fixture, load_fixtures
 from eval.scoring import score_letter
 from extractor import extract_file
-from extractor.loading import load_file
+from extractor.loading import _pdf_text, load_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wp"
 CASES = load_fixtures(FIXTURES)
-
-# pdftotext's default mode prints a list's glyphs first and then its texts run together, and
-# joins a word hyphenated at a line end ("19-" "year-olds" -> "19year-olds"); the loader splits
-# the texts by the glyph count at the likeliest paragraph ends, which is not always right.
-KNOWN_MISSES = {"synth-2011-00001.wp-pdftotext", "synth-2011-00002.wp-pdftotext"}
-
-
-def _case(fx: Fixture) -> object:
-    marks = []
-    if fx.name in KNOWN_MISSES:
-        marks.append(pytest.mark.xfail(strict=True, reason="pdftotext default splits lists"))
-    return pytest.param(fx, id=fx.name.removeprefix("synth-2011-"), marks=marks)
+FOOTER = "Ofsted, Aviation House, 125 Kingsway, London WC2B 6SE"
 
 
 def test_every_word_processor_surface_is_checked_in() -> None:
@@ -39,7 +29,22 @@ def test_every_word_processor_surface_is_checked_in() -> None:
     assert all(fx.letter_path.suffix == ".pdf" for fx in CASES if fx.surface == "wp-pdf")
 
 
-@pytest.mark.parametrize("fx", [_case(fx) for fx in CASES])
+def test_fixtures_hold_the_cues_real_conversions_leave() -> None:
+    """The checked-in texts exercise what broke the loader before, or these tests prove little."""
+    texts = {fx.name: fx.letter_path.read_text() for fx in CASES if fx.surface != "wp-pdf"}
+    lone_glyph = re.compile(r"(?m)^\uf0b7$")
+    glyph_first = re.compile(r"(?m)^\uf0b7 +\S")
+    same_line = re.compile(r"(?m)^\d{1,2} \w+ \d{4} {3,}Aviation House$")
+    assert any(lone_glyph.search(t) for n, t in texts.items() if n.endswith(".wp-pdftotext"))
+    assert any(glyph_first.search(t) for n, t in texts.items() if n.endswith("-layout"))
+    assert any(same_line.search(t) for t in texts.values()), "date and letterhead on one line"
+    # A letterhead frame that PDFium reads after page 1's footer.
+    pdfs = [fx.letter_path.read_bytes() for fx in CASES if fx.surface == "wp-pdf"]
+    first_pages = [_pdf_text(data, "-").split("\f")[0] for data in pdfs]
+    assert any(p.index("Aviation House") > p.index(FOOTER) for p in first_pages)
+
+
+@pytest.mark.parametrize("fx", CASES, ids=lambda fx: fx.name.removeprefix("synth-2011-"))
 def test_word_processor_letter_extracts_equal_to_its_gold(fx: Fixture) -> None:
     doc = extract_file(fx.letter_path, engine="rules")
 
