@@ -15,12 +15,15 @@ import pytest
 
 from eval.fixtures import Fixture, load_fixtures
 from eval.scoring import score_letter
+from eval.synth import wp_surfaces_available
 from extractor import extract_file
 from extractor.loading import _pdf_text, load_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wp"
 CASES = load_fixtures(FIXTURES)
 FOOTER = "Ofsted, Aviation House, 125 Kingsway, London WC2B 6SE"
+# What the generator would need to make the surfaces here (LibreOffice, pdftotext).
+WP_TOOLS_MISSING = sorted({why for why in wp_surfaces_available().values() if why})
 
 
 def test_every_word_processor_surface_is_checked_in() -> None:
@@ -72,3 +75,31 @@ def test_pdf_recipient_block_reads_right_and_spans_point_into_the_original(path:
         original = loaded.original[span.start : span.end]
         assert original.split()[:3] == finding["text"].split()[:3]
         assert original.split()[-1] == finding["text"].split()[-1]
+
+
+def test_missing_tools_are_named_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from eval import synth
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+
+    why = synth.wp_surfaces_available()
+
+    assert set(why) == set(synth.WP_SURFACES)
+    assert all(reason is not None and "LibreOffice" in reason for reason in why.values())
+
+
+@pytest.mark.skipif(bool(WP_TOOLS_MISSING), reason=f"needs {WP_TOOLS_MISSING}")
+def test_generator_writes_every_word_processor_surface_and_each_reads_right(
+    tmp_path: Path,
+) -> None:
+    from eval.synth import WP_SURFACES, generate, write_wp
+
+    golds = write_wp(tmp_path, generate(1, 7))
+
+    assert len(golds) == len(WP_SURFACES)
+    for fx in load_fixtures(tmp_path):
+        doc = extract_file(fx.letter_path, engine="rules")
+        assert doc.letter is not None
+        assert score_letter(doc.letter, fx.gold, fx.name).diffs == []
