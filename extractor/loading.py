@@ -215,8 +215,8 @@ _RULE = re.compile(r"[-=_][-=_\s]{2,}")
 # The verdict table's two cells on lines of their own, as a converter that reads a table cell
 # by cell gives them: "Children's services assessment\n\nPerforms well (3)"
 _VERDICT_CELLS = re.compile(
-    r"(?im)^[ \t]*(children's services assessment)[ \t]*\n(?:[ \t]*\n)*[ \t]*"
-    r"(performs (?:excellently|well|adequately|poorly) \([1-4]\))"
+    r"(?i)(?<=children's services assessment)[ \t]*\n(?:[ \t]*\n)*[ \t]*"
+    r"(?=performs (?:excellently|well|adequately|poorly) \([1-4]\))"
 )
 # The standard closing paragraph, which a page break can leave right under the last bullet.
 _CLOSING_PARAGRAPH = re.compile(r"This children's services assessment is provided\b")
@@ -720,7 +720,7 @@ _PIPELINE: tuple[_Step, ...] = (
     _regex_step(_LEADING_SPACES, " "),
     # Pages, blank lines, bullets, wrapping.
     _remove_furniture,
-    _regex_step(_VERDICT_CELLS, r"\1 \2"),
+    _regex_step(_VERDICT_CELLS, " "),
     _bullet_cues,
     _regex_step(_LEADING_SPACES, ""),
     _regex_step(r"(\n\n)\n+", r"\1"),

@@ -57,6 +57,19 @@ def test_word_processor_letter_extracts_equal_to_its_gold(fx: Fixture) -> None:
     assert doc.validation.status == "passed"
 
 
+@pytest.mark.parametrize("fx", CASES, ids=lambda fx: fx.name.removeprefix("synth-2011-"))
+def test_offset_map_is_exact(fx: Fixture) -> None:
+    loaded = load_file(fx.letter_path)
+
+    offsets = loaded.offsets
+    assert len(offsets) == len(loaded.text) + 1
+    assert offsets[-1] == len(loaded.original)
+    assert list(offsets) == sorted(offsets), "offsets must never go backwards"
+    for i, char in enumerate(loaded.text):
+        if char.isalnum():
+            assert loaded.original[offsets[i]] == char, (i, char)
+
+
 @pytest.mark.parametrize(
     "path", sorted(FIXTURES.glob("*.wp-pdf.pdf")), ids=lambda p: p.name.split(".")[0]
 )
