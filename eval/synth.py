@@ -1278,7 +1278,8 @@ def render_docx(letter: SyntheticLetter) -> bytes:
     frame pinned to the top right corner (converters read a frame anywhere: first, between
     the address lines, or after page 1's footer). The scale and
     the verdict are bordered tables, the findings Word bullets (List Bullet: a Symbol-font
-    glyph), paragraphs justified, and every page's footer has Ofsted's address and the page
+    glyph; in some letters paragraphs with a hanging first line and no glyph), paragraphs
+    justified, and every page's footer has Ofsted's address and the page
     number. Layout choices (table or frame, paragraph spacing or empty paragraphs, font, size,
     margins) are seeded per letter.
     """
@@ -1347,6 +1348,9 @@ def render_docx(letter: SyntheticLetter) -> bytes:
             doc.add_paragraph(line)
     doc.add_paragraph("")
 
+    # Some letters set their findings as paragraphs with a hanging first line and no glyph, so
+    # the indentation is the only cue a converter can keep.
+    hanging = rng.random() < 0.2
     for b in blocks[3:]:
         if b.kind == "lines":
             for line in b.lines:
@@ -1378,7 +1382,13 @@ def render_docx(letter: SyntheticLetter) -> bytes:
                     run.bold = True
             doc.add_paragraph("")
         elif b.kind == "bullet":
-            p = doc.add_paragraph(b.text, style="List Bullet")
+            if hanging:
+                p = doc.add_paragraph(b.text)
+                p.paragraph_format.left_indent = Cm(0.63)
+                p.paragraph_format.first_line_indent = Cm(-0.63)
+                p.paragraph_format.space_after = Pt(0)
+            else:
+                p = doc.add_paragraph(b.text, style="List Bullet")
             p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
             if b is not blocks[-1] and blocks[blocks.index(b) + 1].kind != "bullet":
                 gap()

@@ -500,20 +500,31 @@ def _paragraph_starts(lines: list[str]) -> list[int]:
         # A hanging (or indented) first line: every line indented like the first starts one.
         return [i for i, n in zip(text_idx, indents, strict=True) if n == indents[0]]
     longest = max(len(lines[i].rstrip()) for i in text_idx)
+    # A line that stops mid-sentence before the next one is surely full: a sentence's end on a
+    # line shorter than the shortest of those is a paragraph's end (justified text's lines vary
+    # a little in characters, a paragraph's last line is short or just short of full).
+    full = [
+        len(lines[a].rstrip())
+        for a, b in itertools.pairwise(text_idx)
+        if b == a + 1 and not lines[a].rstrip().endswith(_SENTENCE_END)
+    ]
+    short = _FULL_SLACK * min(full) if full else _SHORT_LINE * longest
     starts = [text_idx[0]]
     for a, b in itertools.pairwise(text_idx):
         line = lines[a].rstrip()
         if (
             b > a + 1
             or longest > _UNWRAPPED_LEN
-            or (line.endswith(_SENTENCE_END) and len(line) < _SHORT_LINE * longest)
+            or (line.endswith(_SENTENCE_END) and len(line) < short and _opens_sentence(lines[b]))
         ):
             starts.append(b)
     return starts
 
 
-# A line shorter than this share of the longest in its list ends a paragraph there.
+# A line shorter than this share of the longest in its list ends a paragraph there (when no
+# line is known to be full); this share of the shortest full line, when one is.
 _SHORT_LINE = 0.85
+_FULL_SLACK = 0.97
 
 
 def _list_edits(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -862,6 +873,9 @@ _PDFIUM_PASSWORD_ERROR = 4
 # spacing is a paragraph gap (single-spaced text steps about 1.15 font sizes, a paragraph with
 # space after it 1.5 or more; measured on LibreOffice and fpdf2 PDFs).
 _PARAGRAPH_GAP = 1.3
+# An average character's width in font sizes, and the most indentation written as spaces.
+_CHAR_WIDTH = 0.5
+_MAX_INDENT = 60
 
 
 def _page_text(page: PdfPage) -> str:
@@ -885,6 +899,8 @@ def _page_text(page: PdfPage) -> str:
             return "\n".join(lines)
         x, y = ctypes.c_double(), ctypes.c_double()
         baselines: list[float | None] = []
+        lefts: list[float] = []
+        sizes: list[float] = []
         for pos, line in pieces:
             first = len(line) - len(line.lstrip())
             if first < len(line) and pos + first < n:
@@ -892,6 +908,8 @@ def _page_text(page: PdfPage) -> str:
                     textpage.raw, pos + first, ctypes.byref(x), ctypes.byref(y)
                 )
                 baselines.append(y.value)
+                lefts.append(x.value)
+                sizes.append(pdfium_c.FPDFText_GetFontSize(textpage.raw, pos + first))
             else:
                 baselines.append(None)
     finally:
@@ -902,8 +920,12 @@ def _page_text(page: PdfPage) -> str:
         return "\n".join(lines)
     # The lower quartile: body lines outnumber the address block's spaced-out lines.
     spacing = steps[len(steps) // 4]
+    # The left margin: the leftmost x that starts two lines or more (a stray mark is not it).
+    starts = Counter(round(left) for left in lefts)
+    margin = min((left for left, count in starts.items() if count > 1), default=min(starts))
     out: list[str] = []
     previous: float | None = None
+    k = 0
     for line, base in zip(lines, baselines, strict=True):
         if base is not None:
             if previous is not None and (
@@ -911,6 +933,12 @@ def _page_text(page: PdfPage) -> str:
             ):
                 out.append("")
             previous = base
+            # Indentation as spaces (about one per character width): a list shown only by
+            # its first lines' indentation keeps that cue (see `_bullet_cues`).
+            width = max(sizes[k], 1.0) * _CHAR_WIDTH
+            indent = min(max(round((lefts[k] - margin) / width), 0), _MAX_INDENT)
+            line = " " * indent + line.lstrip()
+            k += 1
         out.append(line)
     return "\n".join(out)
 

@@ -41,6 +41,8 @@ def test_fixtures_hold_the_cues_real_conversions_leave() -> None:
     assert any(lone_glyph.search(t) for n, t in texts.items() if n.endswith(".wp-pdftotext"))
     assert any(glyph_first.search(t) for n, t in texts.items() if n.endswith("-layout"))
     assert any(same_line.search(t) for t in texts.values()), "date and letterhead on one line"
+    # Findings shown only by a hanging first line, no glyph anywhere.
+    assert any("\uf0b7" not in t for t in texts.values())
     # A letterhead frame that PDFium reads after page 1's footer.
     pdfs = [fx.letter_path.read_bytes() for fx in CASES if fx.surface == "wp-pdf"]
     first_pages = [_pdf_text(data, "-").split("\f")[0] for data in pdfs]
