@@ -138,11 +138,15 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
             # LibreOffice takes about a second a letter, so the word-processor surfaces are
             # made of the first WP_LETTERS letters only; a missing tool skips its surfaces.
             available = wp_surfaces_available()
+            missing: dict[str, list[str]] = {}
             for surface, why in available.items():
                 if why is not None:
-                    print(
-                        f"note: synthetic surface {surface} skipped: needs {why}", file=sys.stderr
-                    )
+                    missing.setdefault(why, []).append(surface)
+            for why, names in missing.items():
+                print(
+                    f"note: synthetic surfaces {', '.join(names)} skipped: need {why}",
+                    file=sys.stderr,
+                )
             wp = [s for s, why in available.items() if why is None]
             if wp:
                 write_wp(tmp, generate(min(args.synthetic, WP_LETTERS), args.seed), wp)

@@ -16,6 +16,10 @@ Surface forms:
   ("Page 1 of 3") and form feeds between pages.
 - ``pdf``: a real PDF written with fpdf2 (core font, latin-1 text); fpdf2 is imported only when
   a PDF is rendered, so everything else works without the optional extra.
+- ``wp-pdf``, ``wp-pypdf``, ``wp-pdftotext``, ``wp-pdftotext-layout`` (`write_wp`): a Word
+  document laid out like Ofsted's (python-docx), made into a PDF by LibreOffice headless, and
+  the texts pypdf and pdftotext (default and -layout) make of it. These need LibreOffice and
+  pdftotext; `wp_surfaces_available` says what is missing.
 """
 
 from __future__ import annotations
