@@ -33,12 +33,22 @@ from eval.runner import (
     run_engine,
     synthetic_mutation_cases,
 )
-from eval.synth import TEXT_SURFACES, Surface, pdf_available, write
+from eval.synth import (
+    TEXT_SURFACES,
+    Surface,
+    generate,
+    pdf_available,
+    wp_surfaces_available,
+    write,
+    write_wp,
+)
 
 if TYPE_CHECKING:
     from extractor.engines.base import Engine
 
 DEFAULT_OUT = Path("eval/reports")
+#: How many synthetic letters are also written as word-processor PDFs (LibreOffice is slow).
+WP_LETTERS = 20
 
 
 def _threshold(value: str) -> tuple[str, float]:
@@ -144,6 +154,21 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
             if pdf_available():
                 surfaces.append("pdf")
             write(tmp, args.synthetic, args.seed, surfaces)
+            # LibreOffice takes about a second a letter, so the word-processor surfaces are
+            # made of the first WP_LETTERS letters only; a missing tool skips its surfaces.
+            available = wp_surfaces_available()
+            missing: dict[str, list[str]] = {}
+            for surface, why in available.items():
+                if why is not None:
+                    missing.setdefault(why, []).append(surface)
+            for why, names in missing.items():
+                print(
+                    f"note: synthetic surfaces {', '.join(names)} skipped: need {why}",
+                    file=sys.stderr,
+                )
+            wp = [s for s, why in available.items() if why is None]
+            if wp:
+                write_wp(tmp, generate(min(args.synthetic, WP_LETTERS), args.seed), wp)
             fixtures += load_fixtures(tmp)
             set_name += f"+synthetic-{args.synthetic}-seed{args.seed}"
         outcomes = run_engine(fixtures, lambda fx: extract_file(fx.letter_path, engine=engine))

@@ -16,6 +16,10 @@ Surface forms:
   ("Page 1 of 3") and form feeds between pages.
 - ``pdf``: a real PDF written with fpdf2 (core font, latin-1 text); fpdf2 is imported only when
   a PDF is rendered, so everything else works without the optional extra.
+- ``wp-pdf``, ``wp-pypdf``, ``wp-pdftotext``, ``wp-pdftotext-layout`` (`write_wp`): a Word
+  document laid out like Ofsted's (python-docx), made into a PDF by LibreOffice headless, and
+  the texts pypdf and pdftotext (default and -layout) make of it. These need LibreOffice and
+  pdftotext; `wp_surfaces_available` says what is missing.
 """
 
 from __future__ import annotations
@@ -1431,3 +1435,309 @@ def pdf_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+# --- The word-processor surface ------------------------------------------------------------------
+#
+# A .docx laid out like a real Ofsted letter (python-docx), made into a PDF by LibreOffice
+# headless, and the texts common extractors make of that PDF. The loader reads the PDF itself
+# (`wp-pdf`); `wp-pypdf`, `wp-pdftotext` and `wp-pdftotext-layout` are the texts a user may have
+# made with other tools. LibreOffice and pdftotext are system programs: where they are missing,
+# `wp_surfaces_available()` says which surfaces cannot be made.
+
+WpSurface = Literal["wp-pdf", "wp-pypdf", "wp-pdftotext", "wp-pdftotext-layout"]
+WP_SURFACES: tuple[WpSurface, ...] = ("wp-pdf", "wp-pypdf", "wp-pdftotext", "wp-pdftotext-layout")
+WP_EXTENSIONS: dict[WpSurface, str] = {
+    "wp-pdf": ".pdf",
+    "wp-pypdf": ".txt",
+    "wp-pdftotext": ".txt",
+    "wp-pdftotext-layout": ".txt",
+}
+
+# The letterhead column, as Ofsted's letters of 2009-2011 print it beside the address.
+_LETTERHEAD_COLUMN = (
+    "Aviation House",
+    "125 Kingsway",
+    "London",
+    "WC2B 6SE",
+    "T 0300 123 1231",
+    "Textphone 0161 618 8524",
+    "enquiries@ofsted.gov.uk",
+    "www.ofsted.gov.uk",
+)
+_FOOTER = "Ofsted, Aviation House, 125 Kingsway, London WC2B 6SE"
+
+
+def _page_number_field(paragraph: object) -> None:
+    """Append a PAGE field (Word's page number) to a python-docx paragraph."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = paragraph.add_run()  # type: ignore[attr-defined]
+    for kind in ("begin", "instr", "end"):
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = " PAGE "
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+
+
+def _no_borders(table: object) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    table._tbl.tblPr.append(borders)  # type: ignore[attr-defined]
+
+
+def _frame(paragraph: object, *, x_cm: float, y_cm: float, width_cm: float) -> None:
+    """Pin a paragraph in a text frame at (x, y) from the page's top left corner."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    twips = 567  # a centimetre
+    frame = OxmlElement("w:framePr")
+    for key, value in (
+        ("w:w", str(int(width_cm * twips))),
+        ("w:hSpace", "180"),
+        ("w:wrap", "around"),
+        ("w:vAnchor", "page"),
+        ("w:hAnchor", "page"),
+        ("w:x", str(int(x_cm * twips))),
+        ("w:y", str(int(y_cm * twips))),
+    ):
+        frame.set(qn(key), value)
+    paragraph._p.get_or_add_pPr().insert(0, frame)  # type: ignore[attr-defined]
+
+
+def render_docx(letter: SyntheticLetter) -> bytes:
+    """The letter as a Word document laid out like Ofsted's (needs python-docx, the pdf extra).
+
+    Page 1 has the date and the recipient's address on the left and the letterhead column (with
+    the sender's direct lines) on the right: in a borderless two-column table, or in a text
+    frame pinned to the top right corner (converters read a frame anywhere: first, between
+    the address lines, or after page 1's footer). The scale and
+    the verdict are bordered tables, the findings Word bullets (List Bullet: a Symbol-font
+    glyph; in some letters paragraphs with a hanging first line and no glyph), paragraphs
+    justified, and every page's footer has Ofsted's address and the page
+    number. Layout choices (table or frame, paragraph spacing or empty paragraphs, font, size,
+    margins) are seeded per letter.
+    """
+    import io
+
+    from docx import Document as DocxDocument
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    rng = random.Random(f"wp:{letter.id}")
+    doc = DocxDocument()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(rng.choice((2.0, 2.2)))
+    normal = doc.styles["Normal"]
+    normal.font.name = rng.choice(("Arial", "Tahoma"))
+    normal.font.size = Pt(rng.choice((10, 11)))
+    # Either Word's spacing after each paragraph, or none and an empty paragraph between.
+    spaced = rng.random() < 0.6
+    normal.paragraph_format.space_after = Pt(8 if spaced else 0)
+
+    footer = section.footer.paragraphs[0]
+    footer.text = f"{_FOOTER}\t\t"
+    _page_number_field(footer)
+
+    def gap() -> None:
+        if not spaced:
+            doc.add_paragraph("")
+
+    blocks = letter.blocks
+    letterhead, date, address = blocks[0], blocks[1], blocks[2]
+    direct = letterhead.lines[-1].split()
+    column = [*_LETTERHEAD_COLUMN, "", " ".join(direct[:5]), " ".join(direct[5:10]), direct[-1]]
+    if rng.random() < 0.5:
+        # A borderless two-column table: address on the left, letterhead on the right.
+        head = doc.add_table(rows=1, cols=2)
+        _no_borders(head)
+        head.autofit = False
+        left, right = head.rows[0].cells
+        # The address column wide enough for the longest role on one line, as in the letters.
+        for col, width in zip(head.columns, (Cm(12.0), Cm(4.6)), strict=True):
+            col.width = width
+            for cell in col.cells:
+                cell.width = width
+        left.paragraphs[0].text = date.lines[0]
+        left.add_paragraph("")
+        for line in address.lines:
+            left.add_paragraph(line)
+        right.paragraphs[0].text = column[0]
+        for line in column[1:]:
+            right.add_paragraph(line)
+        for cell_par in right.paragraphs:
+            for run in cell_par.runs:
+                run.font.size = Pt(7)
+    else:
+        # A text frame pinned to the page's top right corner, the address flowing beside it;
+        # converters put the frame's text anywhere: first, interleaved, or after the footer.
+        for line in column:
+            p = doc.add_paragraph()
+            run = p.add_run(line)
+            run.font.size = Pt(7)
+            _frame(p, x_cm=15.2, y_cm=1.5, width_cm=4.5)
+        doc.add_paragraph(date.lines[0])
+        doc.add_paragraph("")
+        for line in address.lines:
+            doc.add_paragraph(line)
+    doc.add_paragraph("")
+
+    # Some letters set their findings as paragraphs with a hanging first line and no glyph, so
+    # the indentation is the only cue a converter can keep.
+    hanging = rng.random() < 0.2
+    for b in blocks[3:]:
+        if b.kind == "lines":
+            for line in b.lines:
+                doc.add_paragraph(line)
+            gap()
+        elif b.kind == "para":
+            p = doc.add_paragraph(b.text)
+            p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            gap()
+        elif b.kind in ("heading", "title"):
+            p = doc.add_paragraph()
+            p.add_run(b.text).bold = True
+            gap()
+        elif b.kind == "scale":
+            table = doc.add_table(rows=len(_SCALE), cols=3)
+            table.style = "Table Grid"
+            for row, values in zip(table.rows, _SCALE, strict=True):
+                for cell, value in zip(row.cells, values, strict=True):
+                    cell.text = value
+            doc.add_paragraph("")
+        elif b.kind == "verdict":
+            table = doc.add_table(rows=1, cols=2)
+            table.style = "Table Grid"
+            cells = table.rows[0].cells
+            cells[0].text = "Children's services assessment"
+            cells[1].text = b.text
+            for cell in cells:
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
+            doc.add_paragraph("")
+        elif b.kind == "bullet":
+            if hanging:
+                p = doc.add_paragraph(b.text)
+                p.paragraph_format.left_indent = Cm(0.63)
+                p.paragraph_format.first_line_indent = Cm(-0.63)
+                p.paragraph_format.space_after = Pt(0)
+            else:
+                p = doc.add_paragraph(b.text, style="List Bullet")
+            p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            if b is not blocks[-1] and blocks[blocks.index(b) + 1].kind != "bullet":
+                gap()
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def wp_surfaces_available() -> dict[WpSurface, str | None]:
+    """For each word-processor surface, None when it can be made, else why it cannot."""
+    import importlib.util
+    import shutil
+
+    missing: list[str] = []
+    if importlib.util.find_spec("docx") is None:
+        missing.append("python-docx (pip install 'ofsted-extractor[pdf]')")
+    if shutil.which("soffice") is None:
+        missing.append("LibreOffice (soffice; Debian: libreoffice-writer-nogui)")
+    base = "; ".join(missing) or None
+    out: dict[WpSurface, str | None] = {}
+    for surface in WP_SURFACES:
+        why = base
+        if why is None and surface == "wp-pypdf" and importlib.util.find_spec("pypdf") is None:
+            why = "pypdf (pip install 'ofsted-extractor[pdf]')"
+        if why is None and surface.startswith("wp-pdftotext") and shutil.which("pdftotext") is None:
+            why = "pdftotext (Debian: poppler-utils)"
+        out[surface] = why
+    return out
+
+
+def _wp_text(pdf: Path, surface: WpSurface) -> str:
+    """The text `surface`'s tool makes of `pdf`."""
+    import subprocess
+
+    if surface == "wp-pypdf":
+        from pypdf import PdfReader
+
+        reader = PdfReader(pdf)
+        return "\n\f".join(page.extract_text() for page in reader.pages) + "\n"
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if surface == "wp-pdftotext-layout":
+        args.append("-layout")
+    done = subprocess.run([*args, str(pdf), "-"], capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
+def write_wp(
+    out_dir: str | Path,
+    letters: Sequence[SyntheticLetter],
+    surfaces: Iterable[WpSurface] = WP_SURFACES,
+) -> list[Path]:
+    """Write each letter in the word-processor `surfaces` with its gold; return the gold paths.
+
+    All the .docx files go through one LibreOffice run (it is slow to start). Raises
+    RuntimeError when LibreOffice fails; check `wp_surfaces_available()` first.
+    """
+    import subprocess
+    import tempfile
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = tuple(surfaces)
+    if not wanted or not letters:
+        return []
+    with tempfile.TemporaryDirectory(prefix="ofsted-wp-") as tmp:
+        work = Path(tmp)
+        docx_paths = []
+        for letter in letters:
+            path = work / f"{letter.id}.docx"
+            path.write_bytes(render_docx(letter))
+            docx_paths.append(path)
+        done = subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{work}/profile",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(work),
+                *map(str, docx_paths),
+            ],
+            capture_output=True,
+            timeout=60 + 10 * len(docx_paths),
+        )
+        written: list[Path] = []
+        for letter in letters:
+            pdf = work / f"{letter.id}.pdf"
+            if not pdf.exists():
+                raise RuntimeError(
+                    f"LibreOffice made no PDF of {letter.id}: {done.stderr.decode()[-300:]}"
+                )
+            gold = letter.gold.model_dump(mode="json", exclude={"provenance", "unfilled"})
+            for surface in wanted:
+                stem = f"{letter.id}.{surface}"
+                letter_path = out / f"{stem}{WP_EXTENSIONS[surface]}"
+                if surface == "wp-pdf":
+                    letter_path.write_bytes(pdf.read_bytes())
+                else:
+                    letter_path.write_text(_wp_text(pdf, surface), encoding="utf-8")
+                gold_path = out / f"{stem}.json"
+                record = {"letter_file": letter_path.name, "surface": surface, "letter": gold}
+                gold_path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+                written.append(gold_path)
+    return written

@@ -25,23 +25,22 @@ value found in the normalised text can be reported as a `Span` of the original.
 from __future__ import annotations
 
 import codecs
+import ctypes
 import hashlib
-import io
-import logging
+import itertools
 import re
-import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extractor.errors import InputError
 from extractor.schema import SourceFormat, Span
-from extractor.textutil import AREAS_WORDING, MONTHS, STRENGTHS_WORDING
+from extractor.textutil import AREAS_WORDING, LETTERHEAD_WORDING, MONTHS, STRENGTHS_WORDING
 
 if TYPE_CHECKING:
-    from pypdf import PageObject
+    from pypdfium2 import PdfPage
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,9 @@ _DASHES = "[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]"
 
 # Where a line starts: a page's first line starts after the form feed.
 _LINE_START = r"(?m)(?:^|(?<=\f))"
-_BULLET_GLYPHS = "•●▪◦‣∙·■□➢➤✓"
+# Word's Symbol and Wingdings bullets come through as private-use characters (U+F0B7 is the
+# Symbol font's round bullet), as pypdf, pdftotext and PDFium give them.
+_BULLET_GLYPHS = "•●▪◦‣∙·■□➢➤✓\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"
 _BULLET_INDENT = re.compile(rf"{_LINE_START}[ \t]+(?=[{_BULLET_GLYPHS}]|[*+-][ \t])")
 # Any bullet but a plain "- ", which is already canonical.
 _BULLET = re.compile(rf"{_LINE_START}(?!- \S)(?:[{_BULLET_GLYPHS}]|[*+-](?=[ \t]))[ \t]*(?=\S)")
@@ -211,6 +212,12 @@ _SCALE_ROW = re.compile(r"[1-4]\s+Performs\b")
 _DATE_LINE = re.compile(rf"\d{{1,2}} (?:{'|'.join(MONTHS)}) \d{{4}}")
 _VERDICT = re.compile(r"(?i)children's services assessment\s+Performs\b")
 _RULE = re.compile(r"[-=_][-=_\s]{2,}")
+# The verdict table's two cells on lines of their own, as a converter that reads a table cell
+# by cell gives them: "Children's services assessment\n\nPerforms well (3)"
+_VERDICT_CELLS = re.compile(
+    r"(?i)(?<=children's services assessment)[ \t]*\n(?:[ \t]*\n)*[ \t]*"
+    r"(?=performs (?:excellently|well|adequately|poorly) \([1-4]\))"
+)
 # The standard closing paragraph, which a page break can leave right under the last bullet.
 _CLOSING_PARAGRAPH = re.compile(r"This children's services assessment is provided\b")
 _SECTION_HEADING = re.compile(
@@ -253,25 +260,24 @@ def _furniture_ranges(text: str) -> list[tuple[int, int]]:
         at_edge.update(members[-_EDGE_LINES:])
 
     def may_repeat(key: str) -> bool:
+        # What the letter's reading needs is never furniture, however often it repeats: a list
+        # heading, a bullet glyph alone on its line (a list of ten gives ten such lines), the
+        # verdict, a scale row.
         return (
             bool(key)
             and len(key) < _FURNITURE_MAX_LEN
             and not key.startswith("- ")
+            and _LONE_CUE.fullmatch(key) is None
+            and _LIST_HEADING.fullmatch(key) is None
             and not _SCALE_ROW.match(key)
             and not _VERDICT.search(key)
             and not _RULE.fullmatch(key)
         )
 
-    counts = Counter(key for key in keys if may_repeat(key))
+    # A running header or footer repeats at the edges of pages; a line that merely repeats
+    # (a glyph, a short sentence) is not furniture.
     edge_counts = Counter(keys[i] for i in at_edge if may_repeat(keys[i]))
-    running = {
-        key
-        for key, n in counts.items()
-        if (pages > 1 and edge_counts[key] >= 2)
-        # Without page breaks only a line repeated often, that does not read like the end of a
-        # wrapped sentence, counts as furniture.
-        or (n >= 3 and not key.endswith((".", ",", ";", ":", "?", "!")))
-    }
+    running = {key for key, n in edge_counts.items() if pages > 1 and n >= 2}
 
     ranges: list[tuple[int, int]] = []
     for i, ((start, end), key) in enumerate(zip(bounds, keys, strict=True)):
@@ -299,7 +305,311 @@ def _remove_furniture(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     text, offsets = _replace_ranges(text, offsets, ((s, e, "") for s, e in ranges))
     # A page break, with the blank lines around it, is one line break: the blank lines at a
     # page's foot are margin, not paragraph breaks, and a paragraph often runs over the break.
-    return _sub(text, offsets, r"[ \t\n]*\f[ \t\n\f]*", "\n")
+    # The indentation of the next page's first line stays: it may be a bullet's only cue.
+    return _sub(text, offsets, r"[ \t\n]*\f(?:[ \t]*[\n\f])*", "\n")
+
+
+# --- The letterhead column ----------------------------------------------------------------------
+
+# One piece of Ofsted's letterhead: "Aviation House", "125 Kingsway", "T", "0300", "Direct",
+# "Juliet.Winstanley@ofsted.gov.uk", "www.ofsted.gov.uk" (a narrow column may wrap a phone
+# number anywhere, so its digit groups are pieces of their own)
+# A line (or a column's cell) of nothing but letterhead: "Direct T 020 7421 6666 Direct F ..."
+_LETTERHEAD = re.compile(rf"(?i:{LETTERHEAD_WORDING})")
+# The gap between two columns on one line, as layout-keeping converters give it.
+_COLUMN_GAP = re.compile(r" {3,}|\t")
+# "8 November 2011", alone or followed by the letterhead column
+_DATE_START = re.compile(rf"[ \t]*\d{{1,2}} (?:{'|'.join(MONTHS)}) \d{{4}}(?=[ \t]{{2,}}|[ \t]*$)")
+_DEAR = re.compile(r"[ \t]*Dear [A-Z]")
+
+
+def _remove_letterhead(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """Drop the letterhead column where a converter put it inside the address block or the body.
+
+    A word processor lays the letterhead (Ofsted's address, phone numbers, e-mail) in a column
+    beside the date and the recipient's address; converters interleave the two columns, put them
+    on the same lines, or move the letterhead after page 1's footer. Between the date and "Dear"
+    every letterhead line or column cell goes (above the date, the cells beside an address line);
+    after "Dear", runs of two or more letterhead lines go. Whole letterhead lines above the date
+    (the usual reading order) stay.
+    """
+    bounds = _lines(text)
+    date = next((i for i, (s, e) in enumerate(bounds) if _DATE_START.fullmatch(text, s, e)), None)
+    if date is None:
+        date = next((i for i, (s, _) in enumerate(bounds) if _DATE_START.match(text, s)), None)
+    if date is None:
+        return text, offsets
+    dear = next(
+        (i for i in range(date, len(bounds)) if _DEAR.match(text, bounds[i][0])), len(bounds)
+    )
+    ranges: list[tuple[int, int]] = []
+
+    def whole(i: int) -> tuple[int, int]:
+        start, end = bounds[i]
+        return start, end + 1 if end < len(text) else end
+
+    # Some layouts put the address above the date: there a letterhead cell beside an address
+    # line goes too (whole letterhead lines above the date stay, as the letterhead usually is).
+    for i in range(dear):
+        start, end = bounds[i]
+        line = text[start:end]
+        if not line.strip():
+            continue
+        if _LETTERHEAD.fullmatch(line.strip()):
+            if i >= date:
+                ranges.append(whole(i))
+            continue
+        # Columns on one line: each cell that is letterhead goes with the gap before it.
+        pos = 0
+        cells: list[tuple[int, int, int]] = []  # (gap start, cell start, cell end)
+        for gap in _COLUMN_GAP.finditer(line):
+            cells.append((pos, pos, gap.start()))
+            pos = gap.end()
+        cells.append((pos, pos, len(line)))
+        for k, (_, cell_start, cell_end) in enumerate(cells):
+            cell = line[cell_start:cell_end].strip()
+            if k and cell and _LETTERHEAD.fullmatch(cell):
+                gap_start = cells[k - 1][2]
+                ranges.append((start + gap_start, start + cell_end))
+        if len(cells) > 1 and _LETTERHEAD.fullmatch(line[: cells[0][2]].strip() or "-"):
+            # The letterhead cell first: it goes with the gap after it.
+            ranges.append((start, start + cells[1][1]))
+    run: list[int] = []
+    for i in [*range(dear, len(bounds)), None]:
+        if i is not None:
+            content = text[bounds[i][0] : bounds[i][1]].strip(" \t\f")
+            if not content:
+                continue
+            if _LETTERHEAD.fullmatch(content):
+                run.append(i)
+                continue
+        if len(run) >= 2:
+            ranges.extend(whole(j) for j in run)
+        run = []
+    if not ranges:
+        return text, offsets
+    # A form feed at the start of a deleted line stays: it marks the page break.
+    cleaned = []
+    for start, end in sorted(set(ranges)):
+        while start < end and text[start] == "\f":
+            start += 1
+        cleaned.append((start, end))
+    merged: list[tuple[int, int]] = []
+    for start, end in cleaned:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return _replace_ranges(text, offsets, ((s, e, "") for s, e in merged))
+
+
+# --- Bullets without a glyph on their line -----------------------------------------------------
+
+_LIST_HEADING = re.compile(rf"(?i:{STRENGTHS_WORDING}|{AREAS_WORDING})[ \t]*:?")
+# What ends a list: the standard closing paragraph or the sign-off.
+_LIST_END = re.compile(r"(?i:This children's services assessment is provided|Yours\s+)")
+# A bullet glyph or a list number alone on its line: "•", "\uf0b7", "1.", "(a)"
+_LONE_CUE = re.compile(rf"[{_BULLET_GLYPHS}*+o-]|\(?(?:\d{{1,2}}|[a-z]|[ivx]{{1,4}})[.)]")
+# A list number before the bullet's text: "1. Most primary schools", "(a) Most ...", "a) Most"
+_NUMBERED = re.compile(r"[ \t]*\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)][ \t]+(?=\S)")
+_SENTENCE_END = (".", "!", "?", ";", ":")
+
+
+# pdftotext leaves a blank line between two glyphs of a list when the first one's bullet runs
+# to this many lines or more (measured on LibreOffice PDFs: one and two line bullets never have
+# one, three and more always); a hint, weighed against the line lengths.
+_TALL_BULLET = 3
+_HINT_WEIGHT = 2.0
+
+
+def _opens_sentence(line: str) -> bool:
+    """A line that can start a finding: a capital or a number ("34 of the 40 ...")."""
+    first = line.lstrip()[:1]
+    return first.isupper() or first.isdigit()
+
+
+def _split_points(lines: list[str], k: int, tall: Sequence[bool | None] = ()) -> list[int]:
+    """Indexes into `lines` where each of `k` paragraphs starts (the first text line first).
+
+    A paragraph ends at a blank line or at a line that ends a sentence before a capital; the
+    shorter that line (a justified or wrapped paragraph's inner lines are full), the likelier.
+    `tall[i]`, when known, says whether paragraph i has `_TALL_BULLET` lines or more. The
+    split with the least cost is found by dynamic programming over the candidate ends.
+    """
+    text_idx = [i for i, line in enumerate(lines) if line.strip()]
+    if not text_idx:
+        return []
+    if k <= 1:
+        return [text_idx[0]]
+    longest = max(len(lines[i].rstrip()) for i in text_idx)
+    # cost of ending a paragraph after text line number t (an index into text_idx)
+    end_cost: dict[int, float] = {}
+    for t, (a, b) in enumerate(itertools.pairwise(text_idx)):
+        line = lines[a].rstrip()
+        if b > a + 1:
+            end_cost[t] = 0.0
+        elif line.endswith(_SENTENCE_END) and _opens_sentence(lines[b]):
+            end_cost[t] = len(line) / longest
+    n = len(text_idx)
+
+    def hint_cost(par: int, size: int) -> float:
+        want = tall[par] if par < len(tall) else None
+        if want is None:
+            return 0.0
+        return 0.0 if (size >= _TALL_BULLET) == want else _HINT_WEIGHT
+
+    # best[j][t]: least cost of j paragraphs covering text lines 0..t, paragraph j-1 ending at t
+    inf = float("inf")
+    best = [[inf] * n for _ in range(k + 1)]
+    back = [[-1] * n for _ in range(k + 1)]
+    for t in range(n):
+        if t in end_cost or t == n - 1:
+            best[1][t] = (end_cost.get(t, 0.0) if t < n - 1 else 0.0) + hint_cost(0, t + 1)
+    for j in range(2, k + 1):
+        for t in range(n):
+            if t not in end_cost and t != n - 1:
+                continue
+            here = end_cost.get(t, 0.0) if t < n - 1 else 0.0
+            for u in range(t):
+                if best[j - 1][u] == inf:
+                    continue
+                cost = best[j - 1][u] + here + hint_cost(j - 1, t - u)
+                if cost < best[j][t]:
+                    best[j][t], back[j][t] = cost, u
+    j = min(k, max((jj for jj in range(1, k + 1) if best[jj][n - 1] < inf), default=1))
+    if best[j][n - 1] == inf:
+        return [text_idx[0]]
+    starts: list[int] = []
+    t = n - 1
+    while j > 1:
+        u = back[j][t]
+        starts.append(text_idx[u + 1])
+        t, j = u, j - 1
+    return [text_idx[0], *reversed(starts)]
+
+
+def _paragraph_starts(lines: list[str]) -> list[int]:
+    """Where bullets start in a list that has no glyph at all: the indentation, else paragraphs."""
+    text_idx = [i for i, line in enumerate(lines) if line.strip()]
+    # A finding is written in sentences; a list of words is not a list of findings.
+    if not any(lines[i].rstrip().endswith(_SENTENCE_END) for i in text_idx):
+        return []
+    indents = [len(lines[i]) - len(lines[i].lstrip(" ")) for i in text_idx]
+    if len(set(indents)) > 1:
+        # A hanging (or indented) first line: every line indented like the first starts one.
+        return [i for i, n in zip(text_idx, indents, strict=True) if n == indents[0]]
+    longest = max(len(lines[i].rstrip()) for i in text_idx)
+    # A line that stops mid-sentence before the next one is surely full: a sentence's end on a
+    # line shorter than the shortest of those is a paragraph's end (justified text's lines vary
+    # a little in characters, a paragraph's last line is short or just short of full).
+    full = [
+        len(lines[a].rstrip())
+        for a, b in itertools.pairwise(text_idx)
+        if b == a + 1 and not lines[a].rstrip().endswith(_SENTENCE_END)
+    ]
+    short = _FULL_SLACK * min(full) if full else _SHORT_LINE * longest
+    starts = [text_idx[0]]
+    for a, b in itertools.pairwise(text_idx):
+        line = lines[a].rstrip()
+        if (
+            b > a + 1
+            or longest > _UNWRAPPED_LEN
+            or (line.endswith(_SENTENCE_END) and len(line) < short and _opens_sentence(lines[b]))
+        ):
+            starts.append(b)
+    return starts
+
+
+# A line shorter than this share of the longest in its list ends a paragraph there (when no
+# line is known to be full); this share of the shortest full line, when one is.
+_SHORT_LINE = 0.85
+_FULL_SLACK = 0.97
+
+
+def _list_edits(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """The edits that make one list's bullets "- text" lines: lone glyphs go, "- " goes in."""
+    lines = [text[s:e] for s, e in bounds]
+    keys = [line.strip() for line in lines]
+    if any(key.startswith("- ") for key in keys):
+        return []
+    edits: list[tuple[int, int, str]] = []
+    numbered = [i for i, line in enumerate(lines) if _NUMBERED.match(line)]
+    lone = [i for i, key in enumerate(keys) if _LONE_CUE.fullmatch(key)]
+    if numbered and not lone:
+        for i in numbered:
+            m = _NUMBERED.match(lines[i])
+            assert m is not None
+            edits.append((bounds[i][0], bounds[i][0] + m.end(), "- "))
+        return edits
+    starts: list[int] = []
+    if lone:
+        # Runs of lone cues and runs of text; each text run takes the cue run before it (or,
+        # when the converter put the glyphs last, the one after it) and splits into that many.
+        runs: list[tuple[str, list[int]]] = []
+        for i, key in enumerate(keys):
+            if not key:
+                continue
+            kind = "cue" if i in lone else "text"
+            if runs and runs[-1][0] == kind:
+                runs[-1][1].append(i)
+            else:
+                runs.append((kind, [i]))
+        used: set[int] = set()
+        for r, (kind, members) in enumerate(runs):
+            if kind != "text":
+                continue
+            k = 0
+            if r > 0 and r - 1 not in used:
+                k = len(runs[r - 1][1])
+                used.add(r - 1)
+            elif r + 1 < len(runs) and (r + 2 >= len(runs)):
+                k = len(runs[r + 1][1])
+                used.add(r + 1)
+            if k == 0:
+                continue
+            first, last = members[0], members[-1]
+            piece = lines[first : last + 1]
+            glyphs = runs[r - 1][1] if r - 1 in used and k else runs[r + 1][1]
+            # A blank line between two glyphs: the first one's bullet is tall (see _TALL_BULLET).
+            tall: list[bool | None] = [b > a + 1 for a, b in itertools.pairwise(glyphs)]
+            starts.extend(first + j for j in _split_points(piece, k, [*tall, None]))
+        for i in lone:
+            start, end = bounds[i]
+            edits.append((start, end + 1 if end < len(text) else end, ""))
+    else:
+        starts = _paragraph_starts(lines)
+    for i in starts:
+        start = bounds[i][0] + len(lines[i]) - len(lines[i].lstrip(" \t"))
+        edits.append((start, start, "- "))
+    return sorted(edits)
+
+
+def _bullet_cues(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """Make every bullet under a list heading a "- text" line, whatever cue the converter left.
+
+    Cues: a glyph alone on its line, before a blank line and the text (pdftotext), or all of a
+    list's glyphs first and then its texts; a number ("1.", "(a)"); no glyph at all, where the
+    first line's indentation or the paragraph breaks show the bullets. Glyphs before the text
+    on the same line were made "- " already.
+    """
+    bounds = _lines(text)
+    heads = [i for i, (s, e) in enumerate(bounds) if _LIST_HEADING.fullmatch(text[s:e].strip())]
+    edits: list[tuple[int, int, str]] = []
+    for n, head in enumerate(heads):
+        stop = heads[n + 1] if n + 1 < len(heads) else len(bounds)
+        end = next(
+            (
+                i
+                for i in range(head + 1, stop)
+                if _LIST_END.match(text[bounds[i][0] : bounds[i][1]].lstrip())
+            ),
+            stop,
+        )
+        edits.extend(_list_edits(text, bounds[head + 1 : end]))
+    if not edits:
+        return text, offsets
+    # Deletions and insertions at the same place: apply in order, insertions never overlap.
+    return _replace_ranges(text, offsets, sorted(edits, key=lambda e: (e[0], e[1])))
 
 
 # --- Hard-wrapped lines --------------------------------------------------------------------------
@@ -371,10 +681,12 @@ def _join_wrapped(text: str, offsets: list[int]) -> tuple[str, list[int]]:
             continue
         if len(line) + 1 + len(first_word) < _WOULD_OVERFLOW * width:
             continue
-        # The newline and the continuation's indent become one space.
+        # The newline and the continuation's indent become one space; after a hyphen that
+        # ends a line inside a word ("19-" / "year-olds") they become nothing.
         next_start = bounds[i + 1][0]
         indent = len(lines[i + 1]) - len(following)
-        edits.append((bounds[i][1], next_start + indent, " "))
+        joint = "" if re.search(r"\w-$", line) and following[:1].isalnum() else " "
+        edits.append((bounds[i][1], next_start + indent, joint))
     return _replace_ranges(text, offsets, edits)
 
 
@@ -408,13 +720,19 @@ _PIPELINE: tuple[_Step, ...] = (
     _regex_step(_BOLD_STARS, r"\1"),
     _regex_step(_BOLD_UNDERSCORES, r"\1"),
     _regex_step(_ITALIC_STARS, r"\1"),
+    # The letterhead column, before its gap to the address column is closed up.
+    _remove_letterhead,
     # Spaces.
     _regex_step(r" *\t[ \t]*", "\t"),
     _regex_step(r"[ \t]+(?=\n|\f|$)", ""),
-    _regex_step(_LEADING_SPACES, ""),
-    _regex_step(r" {2,}", " "),
-    # Pages, blank lines, wrapping.
+    # Indentation stays (as one space) until the bullet cues are read: it can be the only one.
+    _regex_step(r"(?<=\S) {2,}", " "),
+    _regex_step(_LEADING_SPACES, " "),
+    # Pages, blank lines, bullets, wrapping.
     _remove_furniture,
+    _regex_step(_VERDICT_CELLS, " "),
+    _bullet_cues,
+    _regex_step(_LEADING_SPACES, ""),
     _regex_step(r"(\n\n)\n+", r"\1"),
     _regex_step(r"^\s+|\s+$", ""),
     _join_wrapped,
@@ -514,53 +832,32 @@ def _decode_text(data: bytes, path: str) -> str:
 
 
 def _pdf_text(data: bytes, path: str) -> str:
-    """The text layer of a PDF, pages joined with "\\n\\f" (a form feed starts each page)."""
-    # Imported here: only PDF input needs it, and it is the slowest import of the package.
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
+    """The text layer of a PDF, pages joined with "\\n\\f" (a form feed starts each page).
 
-    pypdf_logger = logging.getLogger("pypdf")
-    saved_level = pypdf_logger.level
-    # pypdf reports what it repairs in a damaged file as warnings and log records; the caller
-    # gets one InputError instead.
-    pypdf_logger.setLevel(logging.CRITICAL + 1)
+    PDFium (pypdfium2) reads the text in the order the page draws it, which keeps a word
+    processor's columns apart (the letterhead column does not merge into the address), and
+    reads AES-encrypted files without another package. Its text has no blank lines, so the
+    gaps between lines on the page put them back (see `_page_text`).
+    """
+    # Imported here: only PDF input needs it.
+    import pypdfium2 as pdfium
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                reader = PdfReader(io.BytesIO(data))
-                if reader.is_encrypted:
-                    try:
-                        decrypted = bool(reader.decrypt(""))
-                    except DependencyError:
-                        raise InputError(
-                            path,
-                            "PDF is AES-encrypted; reading it needs the 'cryptography' package",
-                            code="pdf_encrypted",
-                        ) from None
-                    if not decrypted:
-                        raise InputError(
-                            path,
-                            "PDF is encrypted and needs a password; save an unencrypted copy",
-                            code="pdf_encrypted",
-                        )
-                pages = [_page_text(page) for page in reader.pages]
-            except InputError:
-                raise
-            except (FileNotDecryptedError, DependencyError):
-                raise InputError(
-                    path,
-                    "PDF is encrypted and needs a password; save an unencrypted copy",
-                    code="pdf_encrypted",
-                ) from None
-            except Exception as exc:
-                raise InputError(
-                    path,
-                    f"corrupt or truncated PDF ({type(exc).__name__}: {exc})",
-                    code="pdf_corrupt",
-                ) from None
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
+            raise InputError(
+                path,
+                "PDF is encrypted and needs a password; save an unencrypted copy",
+                code="pdf_encrypted",
+            ) from None
+        raise InputError(path, f"corrupt or truncated PDF ({exc})", code="pdf_corrupt") from None
+    try:
+        pages = [_page_text(document[i]) for i in range(len(document))]
+    except pdfium.PdfiumError as exc:
+        raise InputError(path, f"corrupt or truncated PDF ({exc})", code="pdf_corrupt") from None
     finally:
-        pypdf_logger.setLevel(saved_level)
+        document.close()
     text = "\n\f".join(page.rstrip("\n") for page in pages)
     if not text.replace("\f", "").strip():
         raise InputError(
@@ -569,35 +866,80 @@ def _pdf_text(data: bytes, path: str) -> str:
     return text
 
 
-def _page_text(page: PageObject) -> str:
-    """A page's text; layout mode keeps the blank lines between paragraphs."""
+# PDFium's FPDF_ERR_PASSWORD.
+_PDFIUM_PASSWORD_ERROR = 4
+# A step from one line's baseline to the next this much longer than the page's usual line
+# spacing is a paragraph gap (single-spaced text steps about 1.15 font sizes, a paragraph with
+# space after it 1.5 or more; measured on LibreOffice and fpdf2 PDFs).
+_PARAGRAPH_GAP = 1.3
+# An average character's width in font sizes, and the most indentation written as spaces.
+_CHAR_WIDTH = 0.5
+_MAX_INDENT = 60
+
+
+def _page_text(page: PdfPage) -> str:
+    """A page's text with a blank line wherever a paragraph gap or a new column starts."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
     try:
-        text = page.extract_text(extraction_mode="layout")
-    except Exception:
-        # Layout mode is newer and stricter about fonts; plain mode reads more files.
-        return page.extract_text()
-    if not text.strip():
-        return page.extract_text()
-    return _undouble(text)
-
-
-# Fewer lines than this directly followed by another line means the page is double-spaced.
-_DOUBLE_SPACED = 0.25
-
-
-def _undouble(text: str) -> str:
-    """Drop the blank lines layout mode puts between every two lines of a widely spaced page.
-
-    There, the usual number of blank lines between two lines is line spacing, and a longer run
-    is a paragraph break.
-    """
-    text = re.sub(r"(?m)^[ \t]+$", "", text.strip("\n"))
-    gaps = Counter(len(run) - 1 for run in re.findall(r"\n+", text))
-    lines = sum(gaps.values()) + 1
-    if lines < 10 or gaps[0] >= _DOUBLE_SPACED * lines:
-        return text
-    spacing = max(gaps, key=lambda gap: (gaps[gap], -gap))
-    return re.sub(r"\n+", lambda m: "\n" if len(m.group()) - 1 <= spacing else "\n\n", text)
+        n = textpage.count_chars()
+        raw = textpage.get_text_range(0, n)
+        # PDFium ends a line with "\r\n", and joins a line that ends in a hyphen to the next
+        # with U+FFFE in the hyphen's place: that is a hyphen and a line break.
+        pieces = [
+            (m.start(), m.group(1) + ("-" if m.group(2) == "\ufffe" else ""))
+            for m in re.finditer(r"([^\r\n\ufffe]*)(\ufffe|\r?\n|$)", raw)
+            if m.end() > m.start() or m.start() < len(raw)
+        ]
+        lines = [line for _, line in pieces]
+        if len(raw) != n:
+            # Characters outside the BMP take two units: no char index per unit, so no geometry.
+            return "\n".join(lines)
+        x, y = ctypes.c_double(), ctypes.c_double()
+        baselines: list[float | None] = []
+        lefts: list[float] = []
+        sizes: list[float] = []
+        for pos, line in pieces:
+            first = len(line) - len(line.lstrip())
+            if first < len(line) and pos + first < n:
+                pdfium_c.FPDFText_GetCharOrigin(
+                    textpage.raw, pos + first, ctypes.byref(x), ctypes.byref(y)
+                )
+                baselines.append(y.value)
+                lefts.append(x.value)
+                sizes.append(pdfium_c.FPDFText_GetFontSize(textpage.raw, pos + first))
+            else:
+                baselines.append(None)
+    finally:
+        textpage.close()
+    known = [b for b in baselines if b is not None]
+    steps = sorted(a - b for a, b in itertools.pairwise(known) if a > b)
+    if not steps:
+        return "\n".join(lines)
+    # The lower quartile: body lines outnumber the address block's spaced-out lines.
+    spacing = steps[len(steps) // 4]
+    # The left margin: the leftmost x that starts two lines or more (a stray mark is not it).
+    starts = Counter(round(left) for left in lefts)
+    margin = min((left for left, count in starts.items() if count > 1), default=min(starts))
+    out: list[str] = []
+    previous: float | None = None
+    k = 0
+    for line, base in zip(lines, baselines, strict=True):
+        if base is not None:
+            if previous is not None and (
+                base > previous + 1 or previous - base > _PARAGRAPH_GAP * spacing
+            ):
+                out.append("")
+            previous = base
+            # Indentation as spaces (about one per character width): a list shown only by
+            # its first lines' indentation keeps that cue (see `_bullet_cues`).
+            width = max(sizes[k], 1.0) * _CHAR_WIDTH
+            indent = min(max(round((lefts[k] - margin) / width), 0), _MAX_INDENT)
+            line = " " * indent + line.lstrip()
+            k += 1
+        out.append(line)
+    return "\n".join(out)
 
 
 def load_file(path: str | Path) -> LoadedText:

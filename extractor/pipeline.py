@@ -170,7 +170,7 @@ async def aextract_loaded(doc: LoadedText, engine: Engine) -> Document:
 def finish(doc: LoadedText, info: EngineInfo, result: EngineResult) -> Document:
     """Attach spans to values that lack them, run the validators, build the Document."""
     letter = attach_spans(doc, result.letter)
-    issues = validate(doc.text, letter)
+    issues = validate(doc.text, letter, doc.original)
     status = status_for(issues)
     return Document(
         source=_source(doc),

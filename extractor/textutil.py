@@ -135,3 +135,15 @@ SCALE_ROW_WORDING = rf"[1-4]\s+Performs\s+{ADVERB}"
 CLOSING_WORDING = rf"This\s+{SERVICES_ASSESSMENT}\s+is\s+provided\b"
 #: The sign-off: "Yours sincerely"
 SIGN_OFF_WORDING = r"Yours\s+(?:sincerely|faithfully)"
+
+# One piece of Ofsted's letterhead: "Aviation House", "125 Kingsway", "T", "0300", "Direct",
+# "Juliet.Winstanley@ofsted.gov.uk", "www.ofsted.gov.uk" (a narrow column may wrap a phone
+# number anywhere, so its digit groups are pieces of their own)
+_LETTERHEAD_TOKEN = (
+    r"(?:Aviation House|\d{1,3} Kingsway|London|WC2B 6SE|Piccadilly Gate|Store Street"
+    r"|Manchester|M1 2WD|Agora|\d Cumberland Place|Nottingham|NG1 6HJ|Ofsted|Direct|Textphone"
+    r"|[TF]|\d{3,5}|[\w.'-]+@ofsted\.gov\.uk|www\.ofsted\.gov\.uk)"
+)
+#: A line (or a column's cell) of nothing but letterhead: "Direct T 020 7421 6666 Direct F ..."
+#: (use with re.I and fullmatch)
+LETTERHEAD_WORDING = rf"{_LETTERHEAD_TOKEN}(?:[ ,]+{_LETTERHEAD_TOKEN})*"

@@ -263,7 +263,78 @@ RULES: list[tuple[str, str, str]] = [
         "Head line\na\n\fHead line\nb\n\fHead line\nc",
         "a\nb\nc",
     ),
-    ("line repeated 3 times", "Ref 1\na\nRef 1\nb\nRef 1\nc", "a\nb\nc"),
+    # Furniture repeats at page edges; a line that merely repeats is text.
+    (
+        "line repeated 3 times in a page stays",
+        "Ref 1\na\nRef 1\nb\nRef 1\nc",
+        "Ref 1\na\nRef 1\nb\nRef 1\nc",
+    ),
+    ("word symbol bullet", "\uf0b7 a\n\uf0b7\tb", "- a\n- b"),
+    (
+        "lone glyph, blank, text",
+        "Strengths\n\uf0b7\n\nA is good.\n\uf0b7\n\nB is good.\nYours sincerely",
+        "Strengths\n\n- A is good.\n\n- B is good.\nYours sincerely",
+    ),
+    (
+        "a list's glyphs first, then its texts",
+        "Strengths\n\uf0b7\n\n\uf0b7\nA is good and it\nwraps here.\nB is good.\n\nAreas for further improvement\n\n\uf0b7\n\nC is bad.",
+        "Strengths\n\n- A is good and it\nwraps here.\n- B is good.\n\nAreas for further improvement\n\n- C is bad.",
+    ),
+    (
+        "a blank line between two lone glyphs: the first bullet runs to three lines or more",
+        "Strengths\n\u2022\n\n\u2022\n\u2022\nMost primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\nAll improved.\nSecondary schools are good and the rest of them are also satisfactory.\nNo school is inadequate.",
+        "Strengths\n\n- Most primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\nAll improved.\n- Secondary schools are good and the rest of them are also satisfactory.\n- No school is inadequate.",
+    ),
+    (
+        "no blank line between two lone glyphs: the first bullet has one or two lines",
+        "Strengths\n\u2022\n\u2022\n\u2022\nMost primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\nAll improved.\nSecondary schools are good.\nNo school is inadequate.",
+        "Strengths\n- Most primary schools are good. Some of them\nare outstanding and the rest of them are satisfactory here.\n- All improved.\n- Secondary schools are good.\nNo school is inadequate.",
+    ),
+    (
+        "glyph lines at page edges are not furniture",
+        "Strengths\n\u2022\nA is good.\n\f\u2022\nB is good.\n\f\u2022\nC is good.",
+        "Strengths\n- A is good.\n- B is good.\n- C is good.",
+    ),
+    (
+        "hanging first line, no glyph",
+        "Strengths\nA is good and\n  wraps.\nB is good.\nC is very\n  good.",
+        "Strengths\n- A is good and\nwraps.\n- B is good.\n- C is very\ngood.",
+    ),
+    (
+        "indented first line, no glyph",
+        "Strengths\n  A is good and\nwraps.\n  B is good.",
+        "Strengths\n- A is good and\nwraps.\n- B is good.",
+    ),
+    (
+        "paragraphs under a heading",
+        "Strengths\nA is good.\n\nB is good.",
+        "Strengths\n- A is good.\n\n- B is good.",
+    ),
+    (
+        "numbered findings",
+        "Strengths\n1. A is good.\n2. B is good.\n(c) C is good.",
+        "Strengths\n- A is good.\n- B is good.\n- C is good.",
+    ),
+    (
+        "list heading at page edges stays",
+        "Strengths\nA is good.\n\fStrengths\nB is good.\n\fStrengths\nC is good.",
+        "Strengths\n- A is good.\nStrengths\n- B is good.\nStrengths\n- C is good.",
+    ),
+    (
+        "letterhead cells beside the address go",
+        "8 November 2011      Aviation House\n                     125 Kingsway\nMs A Bee             T 0300 123 1231\nwww.ofsted.gov.uk\nDirector of Children's Services\nDear Ms Bee",
+        "8 November 2011\nMs A Bee\nDirector of Children's Services\nDear Ms Bee",
+    ),
+    (
+        "letterhead after the first page's footer goes",
+        "8 November 2011\nMs A Bee\nDear Ms Bee\nText\n\fAviation House\n125 Kingsway\nLondon\nMore text",
+        "8 November 2011\nMs A Bee\nDear Ms Bee\nText\nMore text",
+    ),
+    (
+        "letterhead above the date stays",
+        "Aviation House\nwww.ofsted.gov.uk\n8 November 2011",
+        "Aviation House\nwww.ofsted.gov.uk\n8 November 2011",
+    ),
     ("line repeated twice stays", "x\nSame\na\nb\nSame\ny", "x\nSame\na\nb\nSame\ny"),
     ("repeated sentence stays", "x\nEnd.\na\nEnd.\nb\nEnd.\ny", "x\nEnd.\na\nEnd.\nb\nEnd.\ny"),
 ]

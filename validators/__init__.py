@@ -57,6 +57,11 @@ findings.no_bullets                     warning   the heading has nothing under 
 findings.missing                        error     the heading has text under it, the list is empty
 findings.unaccounted_text               error     words under the heading that no finding's text
                                                   covers (a bullet, or part of one, left out)
+findings.cue_count_mismatch             error     (original text) the number of findings is not the
+                                                  number of bullets the conversion's cues show:
+                                                  glyphs, numbers, indented first lines, blank lines
+findings.bullets_unmarked               error     (original text) several lines under a heading with
+                                                  no cue to tell the bullets apart
 findings.no_heading                     error     the letter has no such heading, so the list cannot
                                                   be confirmed complete
 finding.text_empty                      error     a finding's text is blank
@@ -153,6 +158,7 @@ from validators.inspections import (
 )
 from validators.inventory_counts import check_counts_recorded
 from validators.issues import Check
+from validators.layout import ORIGINAL_CHECKS
 from validators.parties import (
     check_assessment_year,
     check_authority,
@@ -220,10 +226,17 @@ __all__ = [
 ]
 
 
-def validate(text: str, letter: Letter) -> list[Issue]:
+def validate(text: str, letter: Letter, original: str | None = None) -> list[Issue]:
     """Run every check; `text` is the normalised letter text. Returns all issues, errors and
-    warnings, in CHECKS order; an empty list means the text confirms everything it can."""
-    return [issue for check in CHECKS for issue in check(text, letter)]
+    warnings, in CHECKS order; an empty list means the text confirms everything it can.
+
+    With `original` (the file's text as read, before normalising) the checks of
+    validators.layout also run on it: they count the bullets by the conversion's own cues, so
+    a wrong inference of the loader cannot pass unseen."""
+    issues = [issue for check in CHECKS for issue in check(text, letter)]
+    if original is not None:
+        issues += [issue for check in ORIGINAL_CHECKS for issue in check(original, letter)]
+    return issues
 
 
 def status_for(issues: list[Issue]) -> Status:

@@ -35,7 +35,7 @@ from extractor.textutil import (
 from validators.counts import iter_counts
 from validators.issues import error, warning
 from validators.reading import read_bullets
-from validators.text import needle_pattern, number_value, short
+from validators.text import needle_pattern, number_value, short, squash
 
 # A quantity word: digits (never a year, a percentage or part of "16-year-olds") or a number
 # word from the shared list. "12", "eight", "thirty-four"; not "2011", "85%", "five-year-olds".
@@ -56,6 +56,9 @@ _JUDGED = re.compile(
     rf"(?P<judgement>{JUDGEMENT})\b",
     re.I,
 )
+# A judgement coordinated after another predicate: "... made good progress and was judged
+# satisfactory" (the judgement is said of the same subject)
+_AND_JUDGED = re.compile(rf"\s+and{_JUDGED.pattern}", re.I)
 # The first verb of a clause (where the predicate, if any, starts)
 _VERB = re.compile(
     r"\b(?:is|are|was|were|remains?|remained|has|have|had|made|make|makes|become|became"
@@ -142,7 +145,7 @@ def _judged_after(clause: str, pos: int) -> int | None:
         stretch = noun_phrase[: first.start()] if first else noun_phrase
         if not _SERVICE.search(stretch):
             return None
-    judged = _JUDGED.match(rest, verb.start())
+    judged = _JUDGED.match(rest, verb.start()) or _AND_JUDGED.search(rest, verb.end())
     return pos + judged.end() if judged else None
 
 
@@ -209,16 +212,22 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
     whole number of things ("half of the 7") is named, as no count can hold it
     (count.fraction_unresolved)."""
     issues: list[Issue] = []
-    counts = [(path, count) for path, _finding, count in iter_counts(letter)]
+    counts = [(squash(finding.text), count) for _path, finding, count in iter_counts(letter)]
     for list_name, bullets in read_bullets(text).items():
         for i, bullet in enumerate(bullets):
+            # The counts of the finding that is this bullet (letters repeat phrases, so another
+            # bullet's count must not account for this one's); all counts when no finding is.
+            own = [count for where, count in counts if where == bullet]
+            if not own:
+                own = [count for _where, count in counts]
             # where each count of the record stands in this bullet, if it does
             covered: list[tuple[int, int, int]] = []
-            for _path, count in counts:
+            for count in own:
                 if not count.evidence.strip():
                     continue
                 for m in needle_pattern(count.evidence).finditer(bullet):
                     covered.append((m.start(), m.end(), count.count))
+            used: set[int] = set()
             for stated in stated_counts(bullet):
                 field = f"{list_name}[{i}]"
                 if stated.count is None:
@@ -232,10 +241,21 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                         )
                     )
                     continue
-                if any(
-                    s <= stated.start and stated.end <= e and n == stated.count
-                    for s, e, n in covered
-                ):
+                # each count of the record accounts for one stated count: an evidence that
+                # runs over two phrases of the same number does not account for both
+                match = next(
+                    (
+                        k
+                        for k, (s, e, n) in enumerate(covered)
+                        if k not in used
+                        and s <= stated.start
+                        and stated.end <= e
+                        and n == stated.count
+                    ),
+                    None,
+                )
+                if match is not None:
+                    used.add(match)
                     continue
                 issues.append(
                     error(

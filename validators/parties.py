@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from extractor.schema import Issue, Letter, Person
+from extractor.textutil import LETTERHEAD_WORDING
 from validators.issues import error, warning
 from validators.reading import read_heading, read_letter_date
 from validators.text import MONTHS, contains, find_span, short, squash
@@ -25,6 +26,9 @@ _DATE_LINE = re.compile(
 # A name line of the address block: a title, then names, the last the salutation's surname:
 #   "Ms Gail Quinton", "Mr John A Smith", "Dr Amrit Holroyd-Bennett", "Ms Anna van der Berg"
 _NAME_LINE = re.compile(r"^[A-Z][\w'.-]*\s+(?:[\w'.-]+\s+){0,4}[A-Z][\w'-]+$")
+
+# A line of Ofsted's letterhead column: "T 0300 123 1231", "Textphone 0161 618 8524"
+_LETTERHEAD = re.compile(LETTERHEAD_WORDING, re.I)
 
 # An initialled signature under the typed name, which is not the name: "J. Winstanley",
 # "J Winstanley", "J.A. Winstanley".
@@ -49,10 +53,15 @@ def read_addressee(text: str) -> tuple[str, str | None] | None:
     if not dates:
         return None
     surname = dear["name"].split()[-1].rstrip(",:;")
-    lines = _nonblank_lines(text, dates[-1].end(), dear.start())
-    for i, line in enumerate(lines):
-        if _NAME_LINE.match(line) and line.split()[-1] == surname:
-            return line, lines[i + 1] if i + 1 < len(lines) else None
+    # below the date as usual; failing that anywhere above "Dear" (some layouts put the address
+    # above the date)
+    for start in (dates[-1].end(), 0):
+        lines = _nonblank_lines(text, start, dear.start())
+        for i, line in enumerate(lines):
+            if _NAME_LINE.match(line) and line.split()[-1] == surname:
+                # the letterhead column can be read between the name and the role
+                role = next((x for x in lines[i + 1 :] if not _LETTERHEAD.fullmatch(x)), None)
+                return line, role
     return None
 
 

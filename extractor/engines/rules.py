@@ -34,6 +34,7 @@ from extractor.textutil import (
     CONCERN,
     FRACTIONS,
     JUDGEMENT,
+    LETTERHEAD_WORDING,
     MONTHS,
     NUMBER,
     PREDICATE,
@@ -52,6 +53,8 @@ ENGINE_VERSION = "1.0"
 
 # "8 November 2011"
 DATE_LINE = re.compile(rf"^[ \t]*(\d{{1,2}})[ \t]+({'|'.join(MONTHS)})[ \t]+(\d{{4}})[ \t]*$", re.M)
+# A line of Ofsted's letterhead column: "T 0300 123 1231", "www.ofsted.gov.uk"
+LETTERHEAD = re.compile(LETTERHEAD_WORDING, re.I)
 # "Dear Ms Quinton"
 DEAR_LINE = re.compile(r"^[ \t]*Dear\b", re.M)
 # "Worcestershire County Council children's services assessment 2011" (an authority name has
@@ -153,14 +156,23 @@ def parse_structure(text: str) -> LetterStructure:
     date = DATE_LINE.search(text, 0, dear.start() if dear else len(text))
     if date:
         st.date = Block(date.group(0).strip(), date.start(1), date.end(3))
-        if dear:
-            address = _lines(text, date.end(), dear.start())
-            dear_end = text.find("\n", dear.start())
-            at = _name_line(address, text[dear.start() : dear_end if dear_end >= 0 else len(text)])
-            if at is not None:
-                st.recipient_name = address[at]
-            if at is not None and at + 1 < len(address):
-                st.recipient_role = address[at + 1]
+    if dear:
+        dear_end = text.find("\n", dear.start())
+        salutation = text[dear.start() : dear_end if dear_end >= 0 else len(text)]
+        # The address block usually follows the date; some layouts put it above the date.
+        address = _lines(text, date.end() if date else 0, dear.start())
+        at = _name_line(address, salutation)
+        if at is None or (date and at == 0 and not _ends_with_surname(address[0], salutation)):
+            above = _lines(text, 0, dear.start())
+            found = _name_line(above, salutation)
+            if found is not None and _ends_with_surname(above[found], salutation):
+                address, at = above, found
+        if at is not None:
+            st.recipient_name = address[at]
+            # the role is the next line that is not the letterhead column read in between
+            st.recipient_role = next(
+                (b for b in address[at + 1 :] if not LETTERHEAD.fullmatch(b.text)), None
+            )
 
     heading = HEADING.search(text)
     if heading:
@@ -199,6 +211,11 @@ def parse_structure(text: str) -> LetterStructure:
         if roles:
             st.signatory_role = roles[-1]
     return st
+
+
+def _ends_with_surname(line: Block, dear: str) -> bool:
+    words = dear.replace(",", " ").split()
+    return len(words) > 1 and line.text.split()[-1] == words[-1]
 
 
 def _name_line(address: list[Block], dear: str) -> int | None:
