@@ -7,11 +7,11 @@ test:
 	$(PY) -m pytest
 
 lint:
-	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy && .venv/bin/lint-imports
 
 eval:
-	$(PY) -m extractor eval --engine rules --compare
-	$(PY) -m extractor eval --engine rules --synthetic 200 --seed 2011 --compare
+	$(PY) -m ofsted_extractor eval --engine rules --compare
+	$(PY) -m ofsted_extractor eval --engine rules --synthetic 200 --seed 2011 --compare
 
 bench:
 	$(PY) scripts/bench_extract.py --synthetic 300

@@ -1,5 +1,5 @@
-"""`python -m eval`: the eval harness without the main CLI."""
+"""`python -m ofsted_extractor.eval`: the eval harness without the main CLI."""
 
-from eval.cli import main
+from ofsted_extractor.eval.cli import main
 
 raise SystemExit(main())

@@ -1,8 +1,8 @@
 """`ofsted-extract eval`: score an engine against gold letters, write reports, keep a history.
 
 The main CLI (extractor/cli.py) adds its engine options (--engine, --model, --base-url, ...) to
-the same parser and then calls `add_arguments` and `run`; `python -m eval` builds a parser of its
-own with just --engine.
+the same parser and then calls `add_arguments` and `run`; `python -m ofsted_extractor.eval`
+builds a parser of its own with just --engine.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eval.fixtures import Fixture, fixture_set_name, load_fixtures
-from eval.history import (
+from ofsted_extractor.eval.fixtures import Fixture, fixture_set_name, load_fixtures
+from ofsted_extractor.eval.history import (
     DEFAULT_HISTORY,
     append_history,
     compare,
@@ -24,8 +24,8 @@ from eval.history import (
     read_history,
     series,
 )
-from eval.report import table, write_reports
-from eval.runner import (
+from ofsted_extractor.eval.report import table, write_reports
+from ofsted_extractor.eval.runner import (
     build_report,
     field_scores,
     mutation_cases,
@@ -33,7 +33,7 @@ from eval.runner import (
     run_engine,
     synthetic_mutation_cases,
 )
-from eval.synth import (
+from ofsted_extractor.eval.synth import (
     TEXT_SURFACES,
     Surface,
     generate,
@@ -44,7 +44,7 @@ from eval.synth import (
 )
 
 if TYPE_CHECKING:
-    from extractor.engines.base import Engine
+    from ofsted_extractor.engines.base import Engine
 
 DEFAULT_OUT = Path("eval/reports")
 #: How many synthetic letters are also written as word-processor PDFs (LibreOffice is slow).
@@ -120,7 +120,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _engine(args: argparse.Namespace) -> Engine:
     """The engine the options ask for, built the way `ofsted-extract run` builds it."""
-    from extractor import make_engine
+    from ofsted_extractor import make_engine
 
     def notify(message: str) -> None:
         print(f"note: {message}", file=sys.stderr)
@@ -128,21 +128,21 @@ def _engine(args: argparse.Namespace) -> Engine:
     name = getattr(args, "engine", "rules")
     if hasattr(args, "base_url") and hasattr(args, "model"):
         # Called from the main CLI: its options (model, base URL, cache...) apply here too.
-        from extractor.options import engine_from_args
+        from ofsted_extractor.options import engine_from_args
 
         return engine_from_args(args, notify)
     return make_engine(name, notify=notify)
 
 
 def _loader(fx: Fixture) -> str:
-    from extractor.loading import load_file
+    from ofsted_extractor.loading import load_file
 
     return load_file(fx.letter_path).text
 
 
 def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> int:
     """Run the eval the options describe; return the exit code (1 when a --min-score fails)."""
-    from extractor import extract_file
+    from ofsted_extractor import extract_file
 
     engine = _engine(args)
     fixtures = load_fixtures(args.fixtures)
@@ -222,7 +222,7 @@ def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> i
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m eval`: the eval subcommand on its own."""
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    """`python -m ofsted_extractor.eval`: the eval subcommand on its own."""
+    parser = argparse.ArgumentParser(prog="python -m ofsted_extractor.eval", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))

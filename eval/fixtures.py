@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.schema import Letter
+from ofsted_extractor.schema import Letter
 
 #: The package's own gold: the real letters, labelled by hand (eval/gold + eval/letters).
 PACKAGE_GOLD = Path(__file__).parent / "gold"

@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from eval.models import Change, EvalReport, HistoryEntry
+from ofsted_extractor.eval.models import Change, EvalReport, HistoryEntry
 
 #: Default history file, relative to the working directory (the checkout when run from one).
 DEFAULT_HISTORY = Path("eval/history.jsonl")

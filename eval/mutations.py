@@ -20,8 +20,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from eval.models import KindResult, MutationReport
-from extractor.schema import (
+from ofsted_extractor.eval.models import KindResult, MutationReport
+from ofsted_extractor.schema import (
     GRADE_LABELS,
     Count,
     Finding,
@@ -30,7 +30,7 @@ from extractor.schema import (
     Letter,
     Person,
 )
-from extractor.textutil import JUDGEMENT, NUMBER, parse_number
+from ofsted_extractor.textutil import JUDGEMENT, NUMBER, parse_number
 
 #: A mutator gets the letter's text and its gold record; it yields (description, mutated record).
 Mutator = Callable[[str, Letter], Iterator[tuple[str, Letter]]]

@@ -11,8 +11,8 @@ import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from eval.models import EvalReport, HistoryEntry, MutationReport
-from eval.scoring import GRADE_COLUMNS
+from ofsted_extractor.eval.models import EvalReport, HistoryEntry, MutationReport
+from ofsted_extractor.eval.scoring import GRADE_COLUMNS
 
 
 def _pct(x: float | None) -> str:

@@ -5,24 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from eval.fixtures import Fixture
-from eval.history import git_commit, utc_now
-from eval.models import (
+from ofsted_extractor.eval.fixtures import Fixture
+from ofsted_extractor.eval.history import git_commit, utc_now
+from ofsted_extractor.eval.models import (
     EvalReport,
     FieldRow,
     LetterRow,
     MutationReport,
     SurfaceScores,
 )
-from eval.mutations import MutationCase, run_mutations
-from eval.scoring import (
+from ofsted_extractor.eval.mutations import MutationCase, run_mutations
+from ofsted_extractor.eval.scoring import (
     Aggregate,
     LetterScore,
     aggregate,
     score_letter,
     verification_power,
 )
-from extractor.schema import Document
+from ofsted_extractor.schema import Document
 
 #: The fields shown first in tables and charts (the rest follow in their own order).
 HEADLINE_FIELDS: tuple[str, ...] = (
@@ -67,15 +67,15 @@ def mutation_cases(
 
 def synthetic_mutation_cases(n: int, seed: int) -> list[MutationCase]:
     """The gold records of `n` generated letters (seeded) with their clean text, normalised."""
-    from eval.synth import generate
-    from extractor.loading import load_text
+    from ofsted_extractor.eval.synth import generate
+    from ofsted_extractor.loading import load_text
 
     return [MutationCase(s.id, load_text(s.text).text, s.gold) for s in generate(n, seed)]
 
 
 def mutation_report(cases: Sequence[MutationCase]) -> MutationReport:
     """The mutation test over `cases` with the project's validators."""
-    from validators import validate
+    from ofsted_extractor.validators import validate
 
     return run_mutations(cases, validate)
 

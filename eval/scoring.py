@@ -24,8 +24,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from eval.models import VerificationSummary
-from extractor.schema import GRADE_LABELS, Count, Finding, Issue, Letter, SafeguardingInspection
+from ofsted_extractor.eval.models import VerificationSummary
+from ofsted_extractor.schema import (
+    GRADE_LABELS,
+    Count,
+    Finding,
+    Issue,
+    Letter,
+    SafeguardingInspection,
+)
 
 SCALAR_FIELDS: tuple[str, ...] = (
     "local_authority",

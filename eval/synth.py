@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from extractor.schema import (
+from ofsted_extractor.schema import (
     GRADE_LABELS,
     TOPICS,
     Count,

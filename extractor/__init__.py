@@ -1,13 +1,13 @@
 """ofsted-extractor: Ofsted annual children's services assessment letters as validated data.
 
-from extractor import extract_file
+from ofsted_extractor import extract_file
 doc = extract_file("examples/worcestershire-2011.txt")
 doc.letter.grade, doc.validation.status
 """
 
 from typing import TYPE_CHECKING, Any
 
-from extractor.errors import (
+from ofsted_extractor.errors import (
     ConfigurationError,
     ExtractionFailed,
     ExtractorError,
@@ -15,11 +15,11 @@ from extractor.errors import (
     LLMError,
     StoreError,
 )
-from extractor.schema import SCHEMA_VERSION, Document, Letter
+from ofsted_extractor.schema import SCHEMA_VERSION, Document, Letter
 
 if TYPE_CHECKING:
-    from extractor.limits import Limits
-    from extractor.pipeline import extract, extract_file, extract_many, make_engine
+    from ofsted_extractor.limits import Limits
+    from ofsted_extractor.pipeline import extract, extract_file, extract_many, make_engine
 
 __version__ = "0.1.0"
 
@@ -46,11 +46,11 @@ def __getattr__(name: str) -> Any:
     # The pipeline imports `validators`, which imports `extractor.schema`; loading it lazily
     # lets `import validators` come first without a circular import.
     if name in ("extract", "extract_file", "extract_many", "make_engine"):
-        from extractor import pipeline
+        from ofsted_extractor import pipeline
 
         return getattr(pipeline, name)
     if name == "Limits":
-        from extractor.limits import Limits
+        from ofsted_extractor.limits import Limits
 
         return Limits
-    raise AttributeError(f"module 'extractor' has no attribute {name!r}")
+    raise AttributeError(f"module 'ofsted_extractor' has no attribute {name!r}")

@@ -1,7 +1,7 @@
-"""`python -m extractor` is the `ofsted-extract` command."""
+"""`python -m ofsted_extractor` is the `ofsted-extract` command."""
 
 import sys
 
-from extractor.cli import main
+from ofsted_extractor.cli import main
 
 sys.exit(main())

@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from extractor import __version__
-from extractor.db import DB_NAME, Store, document_key, file_sha256
-from extractor.errors import ConfigurationError, ExtractorError, StoreError
-from extractor.export import EXPORTS, atomic_write, export_all
-from extractor.limits import DEFAULT_LIMITS, Limits
-from extractor.options import add_engine_arguments, engine_from_args, positive_int
-from extractor.pipeline import iter_extracted
-from extractor.redact import redact
-from extractor.schema import Document, Letter
+from ofsted_extractor import __version__
+from ofsted_extractor.db import DB_NAME, Store, document_key, file_sha256
+from ofsted_extractor.errors import ConfigurationError, ExtractorError, StoreError
+from ofsted_extractor.export import EXPORTS, atomic_write, export_all
+from ofsted_extractor.limits import DEFAULT_LIMITS, Limits
+from ofsted_extractor.options import add_engine_arguments, engine_from_args, positive_int
+from ofsted_extractor.pipeline import iter_extracted
+from ofsted_extractor.redact import redact
+from ofsted_extractor.schema import Document, Letter
 
 LETTER_SUFFIXES = (".txt", ".md", ".pdf")
 
@@ -34,7 +34,7 @@ EXIT_OK, EXIT_FAILED_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `ofsted-extract` and `python -m extractor`."""
+    """Entry point of `ofsted-extract` and `python -m ofsted_extractor`."""
     parser = build_parser()
     args = parser.parse_args(argv)
     # Errors reach the user once, as our own one-line messages; instructor also logs each
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_engine_arguments(ev)
     try:
-        from eval import cli as eval_cli
+        from ofsted_extractor.eval import cli as eval_cli
 
         eval_cli.add_arguments(ev)
         ev.set_defaults(handler=eval_cli.run)
@@ -483,7 +483,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from extractor.review import write_review
+    from ofsted_extractor.review import write_review
 
     store = Store.open(args.dir, create=False)
     try:
@@ -499,7 +499,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_gold(args: argparse.Namespace) -> int:
-    from extractor.review import gold_fixture
+    from ofsted_extractor.review import gold_fixture
 
     store = Store.open(args.dir, create=False)
     try:

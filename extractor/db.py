@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import StoreError
-from extractor.redact import redact
-from extractor.schema import SCHEMA_VERSION, Document, EngineInfo, Letter
+from ofsted_extractor.errors import StoreError
+from ofsted_extractor.redact import redact
+from ofsted_extractor.schema import SCHEMA_VERSION, Document, EngineInfo, Letter
 
 DB_NAME = "letters.db"
 #: Seconds a writer waits for another run's transaction before giving up.

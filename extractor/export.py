@@ -12,8 +12,8 @@ import io
 import os
 from pathlib import Path
 
-from extractor.db import Store
-from extractor.errors import StoreError
+from ofsted_extractor.db import Store
+from ofsted_extractor.errors import StoreError
 
 RECORDS = "records.jsonl"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.errors import InputError
+from ofsted_extractor.errors import InputError
 
 _PDF_MAGIC = b"%PDF-"
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlparse
 
-from extractor.errors import ConfigurationError
+from ofsted_extractor.errors import ConfigurationError
 
 Backend = Literal[
     "openai", "llama-cpp-python", "llama.cpp", "ollama", "vllm", "lmstudio", "openai-compatible"

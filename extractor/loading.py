@@ -35,9 +35,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from extractor.errors import InputError
-from extractor.schema import SourceFormat, Span
-from extractor.textutil import AREAS_WORDING, LETTERHEAD_WORDING, MONTHS, STRENGTHS_WORDING
+from ofsted_extractor.errors import InputError
+from ofsted_extractor.schema import SourceFormat, Span
+from ofsted_extractor.textutil import AREAS_WORDING, LETTERHEAD_WORDING, MONTHS, STRENGTHS_WORDING
 
 if TYPE_CHECKING:
     from pypdfium2 import PdfPage

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
 
-from extractor.engines.base import Engine
-from extractor.errors import ConfigurationError
-from extractor.llm_config import BACKENDS, OPENAI_BASE_URL, LLMConfig, ModeName
-from extractor.pipeline import ENGINE_NAMES, make_engine
+from ofsted_extractor.engines.base import Engine
+from ofsted_extractor.errors import ConfigurationError
+from ofsted_extractor.llm_config import BACKENDS, OPENAI_BASE_URL, LLMConfig, ModeName
+from ofsted_extractor.pipeline import ENGINE_NAMES, make_engine
 
 MODES: tuple[str, ...] = get_args(ModeName)
 

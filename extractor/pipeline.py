@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from extractor.engines.base import Engine, EngineResult
-from extractor.engines.rules import RulesEngine
-from extractor.errors import (
+from ofsted_extractor.engines.base import Engine, EngineResult
+from ofsted_extractor.engines.rules import RulesEngine
+from ofsted_extractor.errors import (
     ConfigurationError,
     ExtractionFailed,
     ExtractorError,
     InputError,
     LLMError,
 )
-from extractor.limits import DEFAULT_LIMITS, Limits, check_file, check_text
-from extractor.loading import LoadedText, load_file, load_text
-from extractor.schema import (
+from ofsted_extractor.limits import DEFAULT_LIMITS, Limits, check_file, check_text
+from ofsted_extractor.loading import LoadedText, load_file, load_text
+from ofsted_extractor.schema import (
     Document,
     EngineInfo,
     ErrorInfo,
@@ -36,10 +36,10 @@ from extractor.schema import (
     Usage,
     Validation,
 )
-from validators import status_for, validate
+from ofsted_extractor.validators import status_for, validate
 
 if TYPE_CHECKING:
-    from extractor.llm_config import LLMConfig
+    from ofsted_extractor.llm_config import LLMConfig
 
 ENGINE_NAMES = ("rules", "llm", "auto")
 
@@ -70,8 +70,8 @@ def make_engine(
             f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}"
         )
     try:
-        from extractor.engines.llm import LLMEngine
-        from extractor.llm_config import LLMConfig
+        from ofsted_extractor.engines.llm import LLMEngine
+        from ofsted_extractor.llm_config import LLMConfig
     except ImportError as exc:  # the LLM engine is an optional piece of the install
         if name == "auto":
             if notify:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractor.db import Store
-from extractor.export import atomic_write
-from extractor.schema import Document, Issue, Letter
+from ofsted_extractor.db import Store
+from ofsted_extractor.export import atomic_write
+from ofsted_extractor.schema import Document, Issue, Letter
 
 _ORDER = {"flagged": 0, "failed": 1, "passed": 2}
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from extractor import extract_file
+from ofsted_extractor import extract_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def main() -> None:
             f"(status {doc.validation.status})"
         )
     if args.synthetic:
-        from eval.synth import write
+        from ofsted_extractor.eval.synth import write
 
         with tempfile.TemporaryDirectory() as tmp:
             write(Path(tmp), args.synthetic, seed=1, surfaces=("clean",))

@@ -12,7 +12,7 @@ import argparse
 import tempfile
 import time
 
-from eval.synth import TEXT_SURFACES, pdf_available, write
+from ofsted_extractor.eval.synth import TEXT_SURFACES, pdf_available, write
 
 
 def main() -> None:

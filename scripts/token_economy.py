@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from extractor.engines.llm import CompactAnswer, FullAnswer
-from extractor.schema import Letter
+from ofsted_extractor.engines.llm import CompactAnswer, FullAnswer
+from ofsted_extractor.schema import Letter
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,10 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.scoring import score_letter  # noqa: E402
-from eval.synth import generate  # noqa: E402
-from extractor import extract  # noqa: E402
-from extractor.schema import Letter  # noqa: E402
+from ofsted_extractor import extract  # noqa: E402
+from ofsted_extractor.eval.scoring import score_letter  # noqa: E402
+from ofsted_extractor.eval.synth import generate  # noqa: E402
+from ofsted_extractor.schema import Letter  # noqa: E402
 from tests.hostile import HOSTILE  # noqa: E402
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from eval.fixtures import Fixture, load_fixtures
-from extractor.schema import Letter
+from ofsted_extractor.eval.fixtures import Fixture, load_fixtures
+from ofsted_extractor.schema import Letter
 
 #: The checkout's root folder.
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.cli import build_parser, main
+from ofsted_extractor.cli import build_parser, main
 from tests.noise import to_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +157,7 @@ def test_a_run_killed_mid_batch_resumes_without_duplicates(tmp_path: Path) -> No
     cmd = [
         sys.executable,
         "-m",
-        "extractor",
+        "ofsted_extractor",
         "run",
         str(letters),
         "--out",
@@ -231,16 +231,51 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert f"ofsted-extract {name}" in readme, name
 
 
-@pytest.mark.parametrize("first", ["validators", "eval", "prompts", "extractor"])
+@pytest.mark.parametrize("first", ["validators", "eval", "prompts", ""])
 def test_each_package_imports_first_in_a_fresh_interpreter(first: str) -> None:
+    module = f"ofsted_extractor.{first}".rstrip(".")
     done = subprocess.run(
-        [sys.executable, "-c", f"import {first}; from extractor import extract_file"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-c", f"import {module}; from ofsted_extractor import extract_file"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_packages_named_like_the_folders_neither_break_the_tool_nor_are_broken(
+    tmp_path: Path,
+) -> None:
+    # What `pip install validators eval prompts extractor` puts beside the tool: top-level
+    # packages with those names. The tool lives under `ofsted_extractor` and never sees them.
+    for name in ("validators", "eval", "prompts", "extractor"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(f"WHO = 'the PyPI {name}'\n")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-m", "ofsted_extractor", "run", str(EXAMPLES), "--out", str(out)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert (out / "letters.db").is_file()
+    theirs = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import validators, eval, prompts, extractor; print(validators.WHO)",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert theirs.stdout.strip() == "the PyPI validators", theirs.stderr
 
 
 def test_eval_does_not_import_the_product_cli() -> None:
@@ -251,4 +286,4 @@ def test_eval_does_not_import_the_product_cli() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        assert "extractor.cli" not in imported, path.name
+        assert "ofsted_extractor.cli" not in imported, path.name

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from eval.synth import generate
-from extractor.engines.rules import RulesEngine
-from extractor.loading import load_text
-from extractor.schema import Count, Finding, Issue, Letter
-from validators import CHECKS_BY_NAME, validate
-from validators.inventory_counts import check_counts_recorded, stated_counts
+from ofsted_extractor.engines.rules import RulesEngine
+from ofsted_extractor.eval.synth import generate
+from ofsted_extractor.loading import load_text
+from ofsted_extractor.schema import Count, Finding, Issue, Letter
+from ofsted_extractor.validators import CHECKS_BY_NAME, validate
+from ofsted_extractor.validators.inventory_counts import check_counts_recorded, stated_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 LETTERS = ["worcestershire-2011", "dudley-2011"]
@@ -167,13 +167,13 @@ def test_every_gold_count_left_out_is_reported(name: str) -> None:
     ],
 )
 def test_stated_counts_of_a_sentence(sentence: str, counts: list[int]) -> None:
-    from validators.inventory_counts import stated_counts
+    from ofsted_extractor.validators.inventory_counts import stated_counts
 
     assert [c.count for c in stated_counts(sentence)] == counts
 
 
 def test_a_phrase_repeated_in_another_bullet_does_not_account_for_this_one() -> None:
-    from extractor.schema import Count, Finding, Letter
+    from ofsted_extractor.schema import Count, Finding, Letter
 
     bullet = "Six of these are good. The remaining one is satisfactory."
     text = (

@@ -10,21 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from eval import cli
-from eval.fixtures import Fixture, load_fixtures
-from eval.history import append_history, compare, previous_entry, read_history
-from eval.models import Change, EvalReport, HistoryEntry
-from eval.mutations import MUTATORS, UNDISPROVABLE, MutationCase, run_mutations
-from eval.report import to_html
-from eval.runner import Outcome, build_report
-from eval.scoring import (
+from ofsted_extractor.eval import cli
+from ofsted_extractor.eval.fixtures import Fixture, load_fixtures
+from ofsted_extractor.eval.history import append_history, compare, previous_entry, read_history
+from ofsted_extractor.eval.models import Change, EvalReport, HistoryEntry
+from ofsted_extractor.eval.mutations import MUTATORS, UNDISPROVABLE, MutationCase, run_mutations
+from ofsted_extractor.eval.report import to_html
+from ofsted_extractor.eval.runner import Outcome, build_report
+from ofsted_extractor.eval.scoring import (
     aggregate,
     confusion_matrix,
     normalise,
     score_letter,
     verification_power,
 )
-from extractor.schema import (
+from ofsted_extractor.schema import (
     GRADE_LABELS,
     Count,
     Document,
@@ -210,7 +210,7 @@ def test_verification_power_counts_flags_on_wrong_and_right_records(
 
 
 def _cases(gold_fixtures: list[Fixture]) -> list[MutationCase]:
-    from extractor.loading import load_file
+    from ofsted_extractor.loading import load_file
 
     return [MutationCase(f.name, load_file(f.letter_path).text, f.gold) for f in gold_fixtures]
 
@@ -260,7 +260,7 @@ def test_kinds_the_text_cannot_disprove_are_declared_with_a_reason_and_not_score
 def test_the_validators_catch_every_disprovable_mutation_of_the_real_gold(
     gold_fixtures: list[Fixture], kind: str
 ) -> None:
-    from validators import validate
+    from ofsted_extractor.validators import validate
 
     report = run_mutations(_cases(gold_fixtures), validate, kinds=[kind])
     assert report.gold_errors == []

@@ -12,11 +12,11 @@ import re
 
 import pytest
 
-from eval.synth import TEXT_SURFACES, generate
-from extractor import extract
-from extractor.schema import Finding, Letter
-from validators import read_bullets, validate
-from validators.findings import check_findings_accounted
+from ofsted_extractor import extract
+from ofsted_extractor.eval.synth import TEXT_SURFACES, generate
+from ofsted_extractor.schema import Finding, Letter
+from ofsted_extractor.validators import read_bullets, validate
+from ofsted_extractor.validators.findings import check_findings_accounted
 
 WORDS = "Strengths\n\n{bullets}\n\nAreas for further improvement\n\n- Only one area.\n"
 
@@ -152,7 +152,7 @@ def test_a_record_missing_a_bullet_is_flagged_in_every_surface(surface: str, k: 
     letter = LETTERS[k]
     doc = extract(letter.render(surface), engine="rules")  # type: ignore[arg-type]
     assert doc.letter is not None and doc.validation.status == "passed"
-    from extractor.loading import load_text
+    from ofsted_extractor.loading import load_text
 
     text = load_text(letter.render(surface)).text  # type: ignore[arg-type]
     for list_name in ("strengths", "areas_for_improvement"):

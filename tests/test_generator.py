@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from eval.synth import SURFACES, TEXT_SURFACES, SyntheticLetter, generate, pdf_available, write
-from extractor.schema import GRADE_LABELS, Letter
+from ofsted_extractor.eval.synth import (
+    SURFACES,
+    TEXT_SURFACES,
+    SyntheticLetter,
+    generate,
+    pdf_available,
+    write,
+)
+from ofsted_extractor.schema import GRADE_LABELS, Letter
 
 N = 200
 
@@ -191,7 +198,7 @@ def _bullets(text: str) -> list[str]:
 
 @pytest.mark.parametrize("surface", TEXT_SURFACES)
 def test_every_text_surface_normalises_to_the_clean_bullets(surface: str) -> None:
-    from extractor.loading import load_text
+    from ofsted_extractor.loading import load_text
 
     # 300 letters: a page break right after the last bullet happens in about 1 in 100
     for x in generate(300, seed=99):
@@ -203,7 +210,7 @@ def test_every_text_surface_normalises_to_the_clean_bullets(surface: str) -> Non
 
 @pytest.mark.skipif(not pdf_available(), reason="fpdf2 (the pdf extra) is not installed")
 def test_pdf_surface_normalises_to_the_clean_bullets(tmp_path: Path) -> None:
-    from extractor.loading import load_file, load_text
+    from ofsted_extractor.loading import load_file, load_text
 
     for x in generate(5, seed=5):
         path = tmp_path / f"{x.id}.pdf"
@@ -214,8 +221,8 @@ def test_pdf_surface_normalises_to_the_clean_bullets(tmp_path: Path) -> None:
 
 
 def test_every_gold_record_passes_the_validators_on_its_letter() -> None:
-    from extractor.loading import load_text
-    from validators import validate
+    from ofsted_extractor.loading import load_text
+    from ofsted_extractor.validators import validate
 
     failures = []
     for x in generate(N, seed=31):

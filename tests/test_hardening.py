@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from extractor import options
-from extractor.cli import main, shown
-from extractor.redact import MASK, redact
+from ofsted_extractor import options
+from ofsted_extractor.cli import main, shown
+from ofsted_extractor.redact import MASK, redact
 from tests.scripted_server import error, scripted_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -287,7 +287,7 @@ def test_auto_says_which_engine_model_and_why_then_stops_when_the_key_is_refused
 def test_an_unreachable_endpoint_stops_the_run_with_one_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from extractor.llm_config import LLMConfig
+    from ofsted_extractor.llm_config import LLMConfig
 
     original = LLMConfig.from_env.__func__  # type: ignore[attr-defined]
 
@@ -348,7 +348,7 @@ def test_a_folder_that_cannot_be_listed_gives_one_line_and_the_batch_goes_on(
 def test_auto_with_an_openai_key_names_openai_and_the_model_before_any_letter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from extractor.cli import build_parser
+    from ofsted_extractor.cli import build_parser
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

@@ -14,11 +14,17 @@ from typing import Any
 
 import pytest
 
-from extractor.engines.rules import RulesEngine, find_inspections
-from extractor.loading import load_text
-from extractor.schema import InspectionKind, Issue, Letter
-from validators import read_performance, read_summary, read_verdict, status_for, validate
-from validators.inspections import kind_named
+from ofsted_extractor.engines.rules import RulesEngine, find_inspections
+from ofsted_extractor.loading import load_text
+from ofsted_extractor.schema import InspectionKind, Issue, Letter
+from ofsted_extractor.validators import (
+    read_performance,
+    read_summary,
+    read_verdict,
+    status_for,
+    validate,
+)
+from ofsted_extractor.validators.inspections import kind_named
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import yaml
 
-from extractor import extract
-from extractor.engines.llm import CORRECTION_HEADER, LLMEngine
-from extractor.llm_config import LOCAL_PLACEHOLDER_KEY, LLMConfig
-from extractor.schema import Document
+from ofsted_extractor import extract
+from ofsted_extractor.engines.llm import CORRECTION_HEADER, LLMEngine
+from ofsted_extractor.llm_config import LOCAL_PLACEHOLDER_KEY, LLMConfig
+from ofsted_extractor.schema import Document
 from tests.conftest import REAL_LETTERS as LETTERS
 from tests.conftest import ROOT
 from tests.conftest import example_text as letter_text

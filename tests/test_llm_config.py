@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from extractor.cache import AnswerCache, cache_key
-from extractor.errors import ConfigurationError
-from extractor.llm_config import (
+from ofsted_extractor.cache import AnswerCache, cache_key
+from ofsted_extractor.errors import ConfigurationError
+from ofsted_extractor.llm_config import (
     BACKENDS,
     LOCAL_PLACEHOLDER_KEY,
     LLMConfig,

@@ -7,10 +7,10 @@ from importlib import resources
 
 import pytest
 
-import validators
-from extractor.engines.llm import CompactAnswer, answer_corrections, build_messages
-from extractor.engines.rules import parse_structure
-from prompts import DEFAULT_PROMPTS, FewShotExample, load_examples, load_prompt
+from ofsted_extractor import validators
+from ofsted_extractor.engines.llm import CompactAnswer, answer_corrections, build_messages
+from ofsted_extractor.engines.rules import parse_structure
+from ofsted_extractor.prompts import DEFAULT_PROMPTS, FewShotExample, load_examples, load_prompt
 
 EXAMPLES = load_examples()
 
@@ -44,8 +44,8 @@ def test_every_few_shot_answer_passes_the_checks_it_teaches(example: FewShotExam
 def test_prompts_are_versioned_files_with_a_hash(version: str) -> None:
     prompt = load_prompt(version)
     assert prompt.version == version and ".v" in version
-    raw = resources.files("prompts").joinpath(f"{version}.md").read_bytes()
-    examples = resources.files("prompts").joinpath("examples.v1.json").read_bytes()
+    raw = resources.files("ofsted_extractor.prompts").joinpath(f"{version}.md").read_bytes()
+    examples = resources.files("ofsted_extractor.prompts").joinpath("examples.v1.json").read_bytes()
     assert prompt.sha256 == hashlib.sha256(raw + b"\0" + examples).hexdigest()
 
 

@@ -18,12 +18,12 @@ from typing import Any
 import openai
 import pytest
 
-from extractor import extract
-from extractor.engines.llm import CORRECTION_HEADER, LLMEngine
-from extractor.errors import LLMError
-from extractor.llm_config import LLMConfig
-from extractor.loading import load_text
-from extractor.schema import Document
+from ofsted_extractor import extract
+from ofsted_extractor.engines.llm import CORRECTION_HEADER, LLMEngine
+from ofsted_extractor.errors import LLMError
+from ofsted_extractor.llm_config import LLMConfig
+from ofsted_extractor.loading import load_text
+from ofsted_extractor.schema import Document
 from tests.conftest import example_text, gold_record
 from tests.scripted_server import SCRIPTED_MODEL, Reply, chat, error, scripted_server
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from noise import RUNNING_HEADER, VARIANTS, to_pdf
 
-from extractor.errors import InputError
-from extractor.loading import LoadedText, load_file, load_text, normalise
+from ofsted_extractor.errors import InputError
+from ofsted_extractor.loading import LoadedText, load_file, load_text, normalise
 from tests.conftest import EXAMPLES
 from tests.conftest import example_text as read_example
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from extractor import extract, extract_file
-from extractor.loading import normalise
-from extractor.schema import Letter
+from ofsted_extractor import extract, extract_file
+from ofsted_extractor.loading import normalise
+from ofsted_extractor.schema import Letter
 from tests.conftest import REAL_LETTERS as LETTERS
 from tests.conftest import example_text as letter_text
 from tests.conftest import gold_letter as gold

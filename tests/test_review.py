@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from extractor.cli import main
-from extractor.review import Highlight, highlights, marked_text
-from extractor.schema import Document
+from ofsted_extractor.cli import main
+from ofsted_extractor.review import Highlight, highlights, marked_text
+from ofsted_extractor.schema import Document
 from tests.noise import to_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -218,7 +218,7 @@ def test_the_filters_hide_the_other_letters(reviewed: Path, filters: str, shown:
 
 
 def test_gold_writes_a_fixture_eval_can_load(reviewed: Path, tmp_path: Path) -> None:
-    from eval.fixtures import load_fixtures
+    from ofsted_extractor.eval.fixtures import load_fixtures
 
     letter = next(d for d in _docs(reviewed) if d.source.path.endswith("dudley-2011.txt"))
     assert main(["gold", str(reviewed), letter.source.path, "--to", str(tmp_path)]) == 0
@@ -249,10 +249,10 @@ def test_gold_of_an_unknown_file_is_one_line(
 
 
 def test_disagreements_are_shown_side_by_side(tmp_path: Path) -> None:
-    from extractor import extract_file
-    from extractor.db import Store
-    from extractor.review import write_review
-    from extractor.schema import Disagreement
+    from ofsted_extractor import extract_file
+    from ofsted_extractor.db import Store
+    from ofsted_extractor.review import write_review
+    from ofsted_extractor.schema import Disagreement
 
     doc = extract_file(EXAMPLES / "dudley-2011.txt")
     doc.disagreements = [

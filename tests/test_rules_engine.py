@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from extractor.engines.rules import (
+from ofsted_extractor.engines.rules import (
     RulesEngine,
     find_counts,
     find_inspections,
     parse_structure,
     topic_of,
 )
-from extractor.loading import load_text
-from extractor.schema import Letter
+from ofsted_extractor.loading import load_text
+from ofsted_extractor.schema import Letter
 from tests.conftest import REAL_LETTERS as LETTERS
 from tests.conftest import example_text as letter_text
 from tests.conftest import gold_letter as gold

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from extractor.cli import main
-from extractor.db import Store, authority_key, document_key, fingerprint
-from extractor.pipeline import extract_many
-from extractor.schema import EngineInfo
+from ofsted_extractor.cli import main
+from ofsted_extractor.db import Store, authority_key, document_key, fingerprint
+from ofsted_extractor.pipeline import extract_many
+from ofsted_extractor.schema import EngineInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -31,7 +31,7 @@ def run(*args: str) -> int:
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "extractor", *args]
+    return [sys.executable, "-m", "ofsted_extractor", *args]
 
 
 def db(out: Path) -> sqlite3.Connection:
@@ -363,7 +363,7 @@ class _SlowOnDudley:
     name = "rules"
 
     def __init__(self) -> None:
-        from extractor.engines.rules import RulesEngine
+        from ofsted_extractor.engines.rules import RulesEngine
 
         self.rules = RulesEngine()
 
@@ -382,7 +382,7 @@ class _SlowOnDudley:
 
 
 def test_the_batch_yields_in_completion_order_so_a_slow_letter_holds_back_none() -> None:
-    from extractor.pipeline import iter_extracted
+    from ofsted_extractor.pipeline import iter_extracted
 
     paths = [EXAMPLES / "dudley-2011.txt", EXAMPLES / "worcestershire-2011.txt"]
     done = [item.path.name for item in iter_extracted(paths, _SlowOnDudley(), concurrency=2)]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.scoring import score_letter
-from eval.synth import generate
-from extractor import extract
-from extractor.schema import Letter
+from ofsted_extractor import extract
+from ofsted_extractor.eval.scoring import score_letter
+from ofsted_extractor.eval.synth import generate
+from ofsted_extractor.schema import Letter
 from tests.hostile import HOSTILE
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from extractor.schema import Issue, Letter
-from tests.conftest import example_text, gold_record
-from validators import (
+from ofsted_extractor.schema import Issue, Letter
+from ofsted_extractor.validators import (
     CHECKS,
     CHECKS_BY_NAME,
     read_bullets,
@@ -26,7 +25,8 @@ from validators import (
     status_for,
     validate,
 )
-from validators.text import contains, numbers_in
+from ofsted_extractor.validators.text import contains, numbers_in
+from tests.conftest import example_text, gold_record
 
 LETTERS = ("worcestershire", "dudley")
 
@@ -523,7 +523,7 @@ def test_find_span_agrees_with_the_whitespace_and_quote_insensitive_pattern() ->
     # find_span searches a squashed copy of the haystack; the compiled pattern is its definition.
     import random
 
-    from validators.text import find_span, needle_pattern
+    from ofsted_extractor.validators.text import find_span, needle_pattern
 
     rnd = random.Random(2011)
     alphabet = "ab c\n\t\u2019'-\u2013\u201c\"A  "

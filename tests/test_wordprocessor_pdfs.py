@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from eval.fixtures import Fixture, load_fixtures
-from eval.scoring import score_letter
-from eval.synth import wp_surfaces_available
-from extractor import extract_file
-from extractor.loading import _pdf_text, load_file
+from ofsted_extractor import extract_file
+from ofsted_extractor.eval.fixtures import Fixture, load_fixtures
+from ofsted_extractor.eval.scoring import score_letter
+from ofsted_extractor.eval.synth import wp_surfaces_available
+from ofsted_extractor.loading import _pdf_text, load_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wp"
 CASES = load_fixtures(FIXTURES)
@@ -116,7 +116,7 @@ def test_pdf_recipient_block_reads_right_and_spans_point_into_the_original(path:
 def test_missing_tools_are_named_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from eval import synth
+    from ofsted_extractor.eval import synth
 
     monkeypatch.setattr(shutil, "which", lambda name: None)
 
@@ -130,7 +130,7 @@ def test_missing_tools_are_named_not_raised(monkeypatch: pytest.MonkeyPatch) -> 
 def test_generator_writes_every_word_processor_surface_and_each_reads_right(
     tmp_path: Path,
 ) -> None:
-    from eval.synth import WP_SURFACES, generate, write_wp
+    from ofsted_extractor.eval.synth import WP_SURFACES, generate, write_wp
 
     golds = write_wp(tmp_path, generate(1, 7))
 

@@ -128,27 +128,27 @@ Readers of the text, reusable elsewhere: `read_verdict`, `read_bullets`, `read_h
 
 from __future__ import annotations
 
-from extractor.schema import Issue, Letter, Status
-from validators.counts import (
+from ofsted_extractor.schema import Issue, Letter, Status
+from ofsted_extractor.validators.counts import (
     check_count_evidence,
     check_count_judgement,
     check_count_numbers,
     check_count_roles,
 )
-from validators.findings import (
+from ofsted_extractor.validators.findings import (
     check_finding_duplicates,
     check_finding_lists,
     check_finding_order,
     check_finding_texts,
     check_findings_accounted,
 )
-from validators.grade import (
+from ofsted_extractor.validators.grade import (
     check_grade_label,
     check_grade_present,
     check_grade_summary,
     check_grade_verdict,
 )
-from validators.inspections import (
+from ofsted_extractor.validators.inspections import (
     check_inspection_date,
     check_inspection_duplicates,
     check_inspection_evidence,
@@ -156,17 +156,17 @@ from validators.inspections import (
     check_inspection_outcome,
     check_inspections_listed,
 )
-from validators.inventory_counts import check_counts_recorded
-from validators.issues import Check
-from validators.layout import ORIGINAL_CHECKS
-from validators.parties import (
+from ofsted_extractor.validators.inventory_counts import check_counts_recorded
+from ofsted_extractor.validators.issues import Check
+from ofsted_extractor.validators.layout import ORIGINAL_CHECKS
+from ofsted_extractor.validators.parties import (
     check_assessment_year,
     check_authority,
     check_letter_date,
     check_recipient,
     check_signatory,
 )
-from validators.reading import (
+from ofsted_extractor.validators.reading import (
     read_bullets,
     read_heading,
     read_letter_date,
@@ -175,7 +175,7 @@ from validators.reading import (
     read_summary,
     read_verdict,
 )
-from validators.summary import check_summary
+from ofsted_extractor.validators.summary import check_summary
 
 #: Every check, in the order `validate` runs them (and so the order of its issues).
 CHECKS: list[Check] = [

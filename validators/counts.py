@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from extractor.schema import Count, Finding, Issue, Letter
-from extractor.textutil import (
+from ofsted_extractor.schema import Count, Finding, Issue, Letter
+from ofsted_extractor.textutil import (
     APPROXIMATORS,
     CHANGE_VERBS,
     CONCERN,
@@ -17,8 +17,15 @@ from extractor.textutil import (
     alternation,
     fraction_of,
 )
-from validators.issues import error
-from validators.text import contains, find_span, number_value, numbers_in, short, squash
+from ofsted_extractor.validators.issues import error
+from ofsted_extractor.validators.text import (
+    contains,
+    find_span,
+    number_value,
+    numbers_in,
+    short,
+    squash,
+)
 
 
 def iter_counts(letter: Letter) -> Iterator[tuple[str, Finding, Count]]:

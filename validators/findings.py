@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from extractor.schema import Finding, Issue, Letter
-from validators.issues import error, warning
-from validators.reading import (
+from ofsted_extractor.schema import Finding, Issue, Letter
+from ofsted_extractor.validators.issues import error, warning
+from ofsted_extractor.validators.reading import (
     BULLET_LISTS,
     read_bullets,
     read_list_sections,
 )
-from validators.text import contains, short, squash
+from ofsted_extractor.validators.text import contains, short, squash
 
 _HEADINGS = {"strengths": "Strengths", "areas_for_improvement": "Areas for further improvement"}
 _OTHER = {"strengths": "areas_for_improvement", "areas_for_improvement": "strengths"}

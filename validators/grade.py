@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from extractor.schema import GRADE_LABELS, Issue, Letter
-from validators.issues import error, warning
-from validators.reading import read_performance, read_verdict
+from ofsted_extractor.schema import GRADE_LABELS, Issue, Letter
+from ofsted_extractor.validators.issues import error, warning
+from ofsted_extractor.validators.reading import read_performance, read_verdict
 
 _LABEL_GRADE: dict[str, int] = {label: grade for grade, label in GRADE_LABELS.items()}
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 
-from extractor.schema import InspectionKind, InspectionOutcome, Issue, Letter
-from validators.issues import error, warning
-from validators.reading import (
+from ofsted_extractor.schema import InspectionKind, InspectionOutcome, Issue, Letter
+from ofsted_extractor.validators.issues import error, warning
+from ofsted_extractor.validators.reading import (
     PERFORMANCE_SENTENCE,
     STRENGTHS_HEADING,
     paragraph_around,
     read_summary,
 )
-from validators.text import MONTHS, contains, find_span, short, squash
+from ofsted_extractor.validators.text import MONTHS, contains, find_span, short, squash
 
 _MONTH = "|".join(MONTHS)
 

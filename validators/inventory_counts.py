@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractor.schema import Issue, Letter
-from extractor.textutil import (
+from ofsted_extractor.schema import Issue, Letter
+from ofsted_extractor.textutil import (
     APPROXIMATORS,
     CHANGE_VERBS,
     CONCERN,
@@ -32,10 +32,10 @@ from extractor.textutil import (
     alternation,
     fraction_of,
 )
-from validators.counts import iter_counts
-from validators.issues import error, warning
-from validators.reading import read_bullets
-from validators.text import needle_pattern, number_value, short, squash
+from ofsted_extractor.validators.counts import iter_counts
+from ofsted_extractor.validators.issues import error, warning
+from ofsted_extractor.validators.reading import read_bullets
+from ofsted_extractor.validators.text import needle_pattern, number_value, short, squash
 
 # A quantity word: digits (never a year, a percentage or part of "16-year-olds") or a number
 # word from the shared list. "12", "eight", "thirty-four"; not "2011", "85%", "five-year-olds".

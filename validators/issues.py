@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from extractor.schema import Issue, Letter, Severity
+from ofsted_extractor.schema import Issue, Letter, Severity
 
 #: A check: (normalised letter text, record) -> issues. Pure: no I/O, never changes the record.
 Check = Callable[[str, Letter], list[Issue]]

@@ -17,15 +17,15 @@ from collections import Counter
 from collections.abc import Callable
 from itertools import pairwise
 
-from extractor.schema import Issue, Letter
-from extractor.textutil import (
+from ofsted_extractor.schema import Issue, Letter
+from ofsted_extractor.textutil import (
     AREAS_WORDING,
     CLOSING_WORDING,
     LETTERHEAD_WORDING,
     SIGN_OFF_WORDING,
     STRENGTHS_WORDING,
 )
-from validators.issues import error
+from ofsted_extractor.validators.issues import error
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from extractor.schema import Issue, Letter, Person
-from extractor.textutil import LETTERHEAD_WORDING
-from validators.issues import error, warning
-from validators.reading import read_heading, read_letter_date
-from validators.text import MONTHS, contains, find_span, short, squash
+from ofsted_extractor.schema import Issue, Letter, Person
+from ofsted_extractor.textutil import LETTERHEAD_WORDING
+from ofsted_extractor.validators.issues import error, warning
+from ofsted_extractor.validators.reading import read_heading, read_letter_date
+from ofsted_extractor.validators.text import MONTHS, contains, find_span, short, squash
 
 # The salutation: "Dear Ms Quinton".
 SALUTATION = re.compile(r"^[^\S\n]*Dear[^\S\n]+(?P<name>[^\n,]+?)[^\S\n]*,?[^\S\n]*$", re.MULTILINE)

@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from extractor.schema import GRADE_LABELS
-from extractor.textutil import (
+from ofsted_extractor.schema import GRADE_LABELS
+from ofsted_extractor.textutil import (
     ADVERB,
     APOSTROPHE,
     AREAS_WORDING,
@@ -22,7 +22,7 @@ from extractor.textutil import (
     SIGN_OFF_WORDING,
     STRENGTHS_WORDING,
 )
-from validators.text import MONTHS, squash
+from ofsted_extractor.validators.text import MONTHS, squash
 
 # The verdict line, the only place the authority's own grade is stated:
 #   "Children's services assessment\tPerforms poorly (1)"

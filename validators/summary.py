@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from extractor.schema import Issue, Letter
-from validators.issues import error, warning
-from validators.reading import read_summary
-from validators.text import contains, short, squash
+from ofsted_extractor.schema import Issue, Letter
+from ofsted_extractor.validators.issues import error, warning
+from ofsted_extractor.validators.reading import read_summary
+from ofsted_extractor.validators.text import contains, short, squash
 
 
 def check_summary(text: str, letter: Letter) -> list[Issue]:

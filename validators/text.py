@@ -13,8 +13,8 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from extractor.textutil import MONTHS
-from extractor.textutil import NUMBER_WORDS as _WORDS
+from ofsted_extractor.textutil import MONTHS
+from ofsted_extractor.textutil import NUMBER_WORDS as _WORDS
 
 # Folding table: what the loader normalises, so a record written from the raw file still matches.
 _FOLD = str.maketrans(

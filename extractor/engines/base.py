@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from extractor.loading import LoadedText
-from extractor.schema import Disagreement, EngineInfo, Letter, Usage
+from ofsted_extractor.loading import LoadedText
+from ofsted_extractor.schema import Disagreement, EngineInfo, Letter, Usage
 
 
 @dataclass

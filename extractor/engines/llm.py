@@ -46,12 +46,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import PydanticUndefined
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from extractor.cache import AnswerCache, cache_key
-from extractor.engines.base import EngineResult
-from extractor.errors import ExtractionFailed, LLMError
-from extractor.llm_config import LLMConfig
-from extractor.loading import LoadedText
-from extractor.schema import (
+from ofsted_extractor.cache import AnswerCache, cache_key
+from ofsted_extractor.engines.base import EngineResult
+from ofsted_extractor.errors import ExtractionFailed, LLMError
+from ofsted_extractor.llm_config import LLMConfig
+from ofsted_extractor.loading import LoadedText
+from ofsted_extractor.prompts import DEFAULT_PROMPTS, FewShotExample, Prompt, load_prompt
+from ofsted_extractor.schema import (
     GRADE_LABELS,
     SCHEMA_VERSION,
     Count,
@@ -66,8 +67,7 @@ from extractor.schema import (
     Topic,
     Usage,
 )
-from prompts import DEFAULT_PROMPTS, FewShotExample, Prompt, load_prompt
-from validators.counts import stated_judgement, stated_quantity
+from ofsted_extractor.validators.counts import stated_judgement, stated_quantity
 
 ENGINE_VERSION = "1.0"
 
@@ -100,19 +100,19 @@ def _bullet_texts(bullets: Sequence[Any]) -> list[str]:
 
 def _default_structure(text: str) -> StructureLike:
     # Imported late so this module loads (and its unit tests run) without the rules engine.
-    from extractor.engines.rules import parse_structure
+    from ofsted_extractor.engines.rules import parse_structure
 
     return parse_structure(text)
 
 
 def _default_rules_letter(doc: LoadedText) -> Letter:
-    from extractor.engines.rules import RulesEngine
+    from ofsted_extractor.engines.rules import RulesEngine
 
     return RulesEngine().extract(doc).letter
 
 
 def _default_validate(text: str, letter: Letter) -> list[Issue]:
-    import validators
+    from ofsted_extractor import validators
 
     return validators.validate(text, letter)
 

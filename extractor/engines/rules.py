@@ -12,8 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from extractor.loading import LoadedText
-from extractor.schema import (
+from ofsted_extractor.loading import LoadedText
+from ofsted_extractor.schema import (
     GRADE_LABELS,
     Count,
     EngineInfo,
@@ -27,7 +27,7 @@ from extractor.schema import (
     Span,
     Topic,
 )
-from extractor.textutil import (
+from ofsted_extractor.textutil import (
     APPROXIMATORS,
     AREAS_WORDING,
     CHANGE_VERBS,
