@@ -147,16 +147,14 @@ def count_bullet_cues(lines: list[str], furniture: set[str]) -> int | None:
         return sum(1 for line in text_lines if _indent(line) == first_indent)
     starts = 0
     after_blank = True
-    blank_seen = False
     for line in kept:
         if not line.strip():
-            blank_seen = blank_seen or starts > 0
             after_blank = True
             continue
         if after_blank:
             starts += 1
         after_blank = False
-    if starts == 1 and not blank_seen and len(text_lines) > 1:
+    if starts == 1 and len(text_lines) > 1:
         return None
     return starts
 
