@@ -176,3 +176,21 @@ def test_bullets_whose_glyphs_were_lost_are_never_passed_incomplete(surface: str
     if doc.validation.status == "passed":
         assert found == wanted
         assert [f.text for f in doc.letter.strengths] == [f.text for f in letter.gold.strengths]
+
+
+@pytest.mark.parametrize("surface", TEXT_SURFACES)
+@pytest.mark.parametrize("k", range(len(LETTERS)))
+def test_a_record_missing_a_count_is_flagged_in_every_surface(surface: str, k: int) -> None:
+    from ofsted_extractor.loading import load_text
+
+    raw = LETTERS[k].render(surface)  # type: ignore[arg-type]
+    doc = extract(raw, engine="rules")
+    assert doc.letter is not None and doc.validation.status == "passed"
+    text = load_text(raw).text
+    for list_name in ("strengths", "areas_for_improvement"):
+        for i, finding in enumerate(getattr(doc.letter, list_name)):
+            for j in range(len(finding.counts)):
+                record = doc.letter.model_copy(deep=True)
+                del getattr(record, list_name)[i].counts[j]
+                codes = {x.code for x in validate(text, record, raw) if x.severity == "error"}
+                assert "count.unrecorded" in codes, (list_name, i, j)

@@ -145,3 +145,22 @@ def test_generator_writes_every_word_processor_surface_and_each_reads_right(
         else:
             assert diffs == [], fx.surface
             assert doc.validation.status == "passed", fx.surface
+
+
+@pytest.mark.parametrize("fx", CASES, ids=lambda fx: fx.name.removeprefix("synth-2011-"))
+def test_a_record_missing_a_bullet_or_a_count_is_flagged(fx: Fixture) -> None:
+    from ofsted_extractor.validators import validate
+
+    loaded = load_file(fx.letter_path)
+    record = fx.gold.model_copy(deep=True)
+    del record.strengths[0]
+    codes = {i.code for i in validate(loaded.text, record, loaded.original)}
+    assert {"findings.count_mismatch", "findings.unaccounted_text"} <= codes
+
+    with_counts = [f for f in fx.gold.strengths + fx.gold.areas_for_improvement if f.counts]
+    assert with_counts
+    record = fx.gold.model_copy(deep=True)
+    target = next(f for f in record.strengths + record.areas_for_improvement if f.counts)
+    target.counts.pop(0)
+    codes = {i.code for i in validate(loaded.text, record, loaded.original)}
+    assert "count.unrecorded" in codes
