@@ -387,3 +387,26 @@ def test_defaults_do_not_queue_or_rush_a_local_server(base_url: str | None, expe
     assert config.resolved_concurrency == expected
     # and a local server, slow on a CPU, gets longer to answer
     assert config.resolved_timeout == (120.0 if expected == 4 else 600.0)
+
+
+# --- Letter text is data ---------------------------------------------------------------------
+
+
+TEMPLATE_SYNTAX = "{% endraw %} {{ x }} {% if y %}{# note #} {%raw%}"
+
+
+def test_SCRIPTED_a_letter_holding_template_syntax_extracts_and_is_sent_verbatim() -> None:
+    # instructor renders messages through Jinja when a validation context is given; a letter
+    # that holds Jinja syntax must reach the server as written and extract as any other.
+    anchor = "The gap in attainment between 16-year-olds"
+    text = letter_text().replace(anchor, f"{TEMPLATE_SYNTAX} {anchor}", 1)
+    assert TEMPLATE_SYNTAX in text
+    with scripted_server([good()]) as server:
+        doc = extract(text, engine=engine_for(server.base_url), path=f"{LETTER}.txt")
+    assert doc.error is None
+    assert doc.letter is not None
+    assert any(TEMPLATE_SYNTAX in f.text for f in doc.letter.strengths)
+    assert doc.validation.status == "passed", doc.validation.issues
+    sent = "\n".join(m["content"] for m in server.bodies()[0]["messages"])
+    assert TEMPLATE_SYNTAX in sent
+    assert "{{ '{' }}" not in sent

@@ -415,16 +415,13 @@ def truncation_correction(max_tokens: int) -> str:
 
 # --- Messages -------------------------------------------------------------------------------------
 
-_TEMPLATE_MARKUP = re.compile(r"\{[{%#]")
-
 
 def _shield(content: str) -> str:
     # instructor renders every message through Jinja when a validation context is given. Letter
-    # text is data, not a template: wrap it in a raw block when it holds Jinja markup, so it is
-    # sent exactly as read (the raw block itself never reaches the server).
-    if _TEMPLATE_MARKUP.search(content):
-        return "{% raw %}" + content + "{% endraw %}"
-    return content
+    # text is data, not a template: every "{" becomes an expression that prints "{", so the
+    # rendered message is the text as read, whatever it holds. (A raw block is not enough: the
+    # letter itself can close it with "{% endraw %}".) A text without "{" is sent unchanged.
+    return content.replace("{", "{{ '{' }}") if "{" in content else content
 
 
 def _bullet_index(structure: StructureLike) -> str:
