@@ -69,15 +69,10 @@ def make_engine(
         raise ConfigurationError(
             f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}"
         )
-    try:
-        from ofsted_extractor.engines.llm import LLMEngine
-        from ofsted_extractor.llm_config import LLMConfig
-    except ImportError as exc:  # the LLM engine is an optional piece of the install
-        if name == "auto":
-            if notify:
-                notify(f"LLM engine not available ({exc}); using the rules engine")
-            return RulesEngine()
-        raise ConfigurationError(f"the llm engine is not available: {exc}") from exc
+    # The configuration first: openai and instructor (most of a run's start-up) are imported
+    # only when an LLM will really be used.
+    from ofsted_extractor.llm_config import LLMConfig
+
     try:
         config = llm_config if llm_config is not None else LLMConfig.from_env()
         config.check()
@@ -87,6 +82,14 @@ def make_engine(
                 notify(f"no LLM configured ({exc}); using the rules engine")
             return RulesEngine()
         raise
+    try:
+        from ofsted_extractor.engines.llm import LLMEngine
+    except ImportError as exc:  # the LLM engine is an optional piece of the install
+        if name == "auto":
+            if notify:
+                notify(f"LLM engine not available ({exc}); using the rules engine")
+            return RulesEngine()
+        raise ConfigurationError(f"the llm engine is not available: {exc}") from exc
     return LLMEngine(config)
 
 

@@ -115,3 +115,21 @@ def test_cache_round_trip_and_corrupt_entries_are_misses(tmp_path: Path) -> None
     assert cache.get(key) is None
     assert cache_key(a="1", b="2") == cache_key(b="2", a="1")
     assert cache_key(a="1") != cache_key(a="2")
+
+
+def test_auto_without_an_llm_never_imports_the_llm_libraries() -> None:
+    # openai and instructor are most of a run's start-up; a rules run needs neither.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    code = (
+        "import sys; from ofsted_extractor.pipeline import make_engine; "
+        "engine = make_engine('auto'); "
+        "print(type(engine).__name__, 'openai' in sys.modules, 'instructor' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["RulesEngine", "False", "False"]
