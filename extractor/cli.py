@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -80,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="extract letters already done again (a new extraction; the old one is kept)",
     )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    run.add_argument(
+        "--jobs",
+        "-j",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="processes for the rules engine (default: the machine's cores, %(default)s); "
+        "the LLM engine uses --concurrency instead",
+    )
     limits = run.add_argument_group("size limits (an input over one fails at once)")
     limits.add_argument(
         "--max-bytes",
@@ -312,27 +321,30 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
     problem: ExtractorError | None = None
     endpoint_answered = False
     try:
-        for item in iter_extracted(todo(), engine, concurrency=concurrency, limits=limits):
-            if item.endpoint_error and not endpoint_answered:
-                # The endpoint's first word is that no letter can be done (unreachable, key
-                # refused): stop, rather than fail every letter one by one.
-                raise ConfigurationError(item.endpoint_error)
-            doc = item.document
-            endpoint_answered |= doc.usage.calls > 0 and item.endpoint_error is None
-            extraction_seconds += item.seconds
-            written = store.add(doc, run_id=run_id, text=item.text, force=args.force)
-            progress.step(shown(item.path.name))
-            if written.doc_id is None:  # another run into this --out wrote it first
-                skipped += 1
-                continue
-            this_run.append(doc)
-            if doc.validation.status == "failed":
-                message = doc.error.message if doc.error else "unknown error"
-                detail = one_line(message.removeprefix(f"{item.path}: "))
-                progress.line(f"failed: {shown(item.path)}: {detail}")
-            elif doc.validation.status == "flagged":
-                codes = sorted({i.code for i in doc.validation.issues if i.severity == "error"})
-                progress.line(f"flagged: {shown(item.path)}: {', '.join(codes)}")
+        with closing(
+            iter_extracted(todo(), engine, concurrency=concurrency, limits=limits, jobs=args.jobs)
+        ) as batch:
+            for item in batch:
+                if item.endpoint_error and not endpoint_answered:
+                    # The endpoint's first word is that no letter can be done (unreachable, key
+                    # refused): stop, rather than fail every letter one by one.
+                    raise ConfigurationError(item.endpoint_error)
+                doc = item.document
+                endpoint_answered |= doc.usage.calls > 0 and item.endpoint_error is None
+                extraction_seconds += item.seconds
+                written = store.add(doc, run_id=run_id, text=item.text, force=args.force)
+                progress.step(shown(item.path.name))
+                if written.doc_id is None:  # another run into this --out wrote it first
+                    skipped += 1
+                    continue
+                this_run.append(doc)
+                if doc.validation.status == "failed":
+                    message = doc.error.message if doc.error else "unknown error"
+                    detail = one_line(message.removeprefix(f"{item.path}: "))
+                    progress.line(f"failed: {shown(item.path)}: {detail}")
+                elif doc.validation.status == "flagged":
+                    codes = sorted({i.code for i in doc.validation.issues if i.severity == "error"})
+                    progress.line(f"flagged: {shown(item.path)}: {', '.join(codes)}")
     except ExtractorError as exc:
         problem = exc
     finally:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -274,20 +275,61 @@ class Extracted:
     endpoint_error: str | None = None
 
 
+def _extract_in_worker(path: Path, limits: Limits) -> Extracted:
+    """One file through the rules engine, in a worker process of `iter_extracted`."""
+    return next(_iter_in_loop([path], RulesEngine(), concurrency=1, limits=limits))
+
+
 def iter_extracted(
     paths: Iterable[Path],
     engine: Engine,
     *,
     concurrency: int = 1,
     limits: Limits = DEFAULT_LIMITS,
-) -> Iterator[Extracted]:
+    jobs: int = 1,
+) -> Generator[Extracted, None, None]:
     """Extract files with at most `concurrency` in flight, yielding each as it finishes.
 
     Results come in completion order, so a letter waiting on an LLM backoff never holds back
     the others. `paths` is read lazily: a new file starts only when one finishes, so the caller
     may decide per path (resume) in the iterable itself. Input errors become failed documents;
     the batch always goes on. Drives its own event loop, so call it from synchronous code.
+
+    With `jobs` > 1 and the rules engine (CPU work, which threads cannot run in parallel) the
+    letters go to `jobs` worker processes instead, at most twice as many in flight, so memory
+    stays flat however long the batch.
     """
+    if jobs > 1 and isinstance(engine, RulesEngine):
+        yield from _iter_in_processes(paths, jobs=jobs, limits=limits)
+    else:
+        yield from _iter_in_loop(paths, engine, concurrency=concurrency, limits=limits)
+
+
+def _iter_in_processes(paths: Iterable[Path], *, jobs: int, limits: Limits) -> Iterator[Extracted]:
+    todo = iter(paths)
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    pending: set[Future[Extracted]] = set()
+    try:
+        while True:
+            while len(pending) < 2 * jobs:
+                path = next(todo, None)
+                if path is None:
+                    break
+                pending.add(pool.submit(_extract_in_worker, path, limits))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        # a caller that stops early (an error writing the store) leaves letters in flight:
+        # they are dropped, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _iter_in_loop(
+    paths: Iterable[Path], engine: Engine, *, concurrency: int, limits: Limits
+) -> Iterator[Extracted]:
     width = max(1, concurrency)
 
     async def one(path: Path) -> Extracted:

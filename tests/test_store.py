@@ -387,3 +387,24 @@ def test_the_batch_yields_in_completion_order_so_a_slow_letter_holds_back_none()
     paths = [EXAMPLES / "dudley-2011.txt", EXAMPLES / "worcestershire-2011.txt"]
     done = [item.path.name for item in iter_extracted(paths, _SlowOnDudley(), concurrency=2)]
     assert done == ["worcestershire-2011.txt", "dudley-2011.txt"]
+
+
+# --- worker processes ----------------------------------------------------------------------------
+
+
+def test_jobs_give_the_same_records_as_one_process(tmp_path: Path) -> None:
+    letters = letters_folder(tmp_path / "in", 12)
+    (letters / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    outs = {}
+    for jobs in ("1", "3"):
+        outs[jobs] = tmp_path / f"out-{jobs}"
+        assert run(str(letters), "--out", str(outs[jobs]), "--jobs", jobs) == 1  # one failed
+
+    def comparable(out: Path) -> list[dict]:  # type: ignore[type-arg]
+        docs = sorted(records(out), key=lambda d: d["source"]["path"])
+        for d in docs:
+            d.pop("usage", None)
+        return docs
+
+    assert comparable(outs["1"]) == comparable(outs["3"])
+    assert len(comparable(outs["3"])) == 13
