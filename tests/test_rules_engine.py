@@ -344,3 +344,21 @@ def test_older_heading_wordings_are_read_like_the_2011_ones() -> None:
     letter = rules_letter(text)
     assert (len(letter.strengths), len(letter.areas_for_improvement)) == (6, 3)
     assert letter.summary == gold("worcestershire-2011").summary
+
+
+def test_the_number_pattern_reads_the_same_numbers_as_a_plain_word_list() -> None:
+    # NUMBER is written as a trie for speed; a longest-first list of the words is its definition.
+    import random
+    import re
+
+    from ofsted_extractor.textutil import NUMBER, NUMBER_WORDS
+
+    plain = r"(?:\d{1,3}(?!\d)|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    plain += r")(?![\w-])"
+    a, b = re.compile(plain, re.I), re.compile(NUMBER, re.I)
+    vocabulary = [*NUMBER_WORDS, "seventeenth", "sevens", "twenty-", "1234", "of", "the", ",", "-"]
+    rnd = random.Random(2011)
+    for _ in range(5000):
+        text = " ".join(rnd.choice(vocabulary) for _ in range(rnd.randint(1, 8)))
+        text = rnd.choice([text, text.upper(), text.title()])
+        assert [m.span() for m in a.finditer(text)] == [m.span() for m in b.finditer(text)], text

@@ -31,6 +31,7 @@ from ofsted_extractor.textutil import (
     SERVICE_NOUNS,
     alternation,
     fraction_of,
+    word_alternation,
 )
 from ofsted_extractor.validators.counts import iter_counts
 from ofsted_extractor.validators.issues import error, warning
@@ -39,11 +40,7 @@ from ofsted_extractor.validators.text import needle_pattern, number_value, short
 
 # A quantity word: digits (never a year, a percentage or part of "16-year-olds") or a number
 # word from the shared list. "12", "eight", "thirty-four"; not "2011", "85%", "five-year-olds".
-_Q = (
-    r"(?<![\w-])(?:\d{1,3}|"
-    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-    + r")(?![\w%-])(?!\s+per\s*cent)"
-)
+_Q = r"(?<![\w-])(?:\d{1,3}|" + word_alternation(NUMBER_WORDS) + r")(?![\w%-])(?!\s+per\s*cent)"
 _DETERMINER = (
     r"(?:the\s+(?:local\s+authority|authority|council)'s|the|these|those|its|their|them)\b"
 )
