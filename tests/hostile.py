@@ -32,9 +32,22 @@ def _wrap_bullet(text: str, first: str, rest: str, width: int = 78) -> str:
     return "\n".join(textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest))
 
 
+def _wrapped(text: str) -> str:
+    """Every paragraph but the bullets hard-wrapped at 78 columns, as a PDF-to-text converter
+    gives the whole page (a converter that wraps the bullets wraps the rest too)."""
+    out = []
+    for line in text.split("\n"):
+        if line.startswith("- ") or len(line) <= 78 or "\t" in line:
+            out.append(line)
+        else:
+            out.append(_wrap_bullet(line, "", ""))
+    return "\n".join(out)
+
+
 def glyphs_lost_indented(text: str) -> str:
     """The bullet glyphs are gone; each bullet is marked only by its first line's indentation
     and the text is hard-wrapped (a PDF-to-text conversion that dropped the Symbol font)."""
+    text = _wrapped(text)
     return _BULLET.sub(lambda m: _wrap_bullet(m["text"], "     ", ""), text)
 
 
@@ -45,6 +58,7 @@ def glyphs_lost_paragraphs(text: str) -> str:
 
 def glyph_alone_on_its_line(text: str) -> str:
     """pdftotext's default output of a Word bullet: the glyph alone, a blank line, the text."""
+    text = _wrapped(text)
     return _BULLET.sub(lambda m: "\u2022\n\n" + _wrap_bullet(m["text"], "", "") + "\n", text)
 
 
@@ -55,6 +69,7 @@ def private_use_glyph(text: str) -> str:
 
 def layout_hanging_indent(text: str) -> str:
     """pdftotext -layout: the glyph at the line start, continuation lines indented under it."""
+    text = _wrapped(text)
     return _BULLET.sub(lambda m: _wrap_bullet(m["text"], "\u2022    ", "      "), text)
 
 
