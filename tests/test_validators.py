@@ -523,7 +523,7 @@ def test_find_span_agrees_with_the_whitespace_and_quote_insensitive_pattern() ->
     # find_span searches a squashed copy of the haystack; the compiled pattern is its definition.
     import random
 
-    from ofsted_extractor.validators.text import find_span, needle_pattern
+    from ofsted_extractor.validators.text import find_span, find_spans, needle_pattern
 
     rnd = random.Random(2011)
     alphabet = "ab c\n\t\u2019'-\u2013\u201c\"A  "
@@ -536,6 +536,8 @@ def test_find_span_agrees_with_the_whitespace_and_quote_insensitive_pattern() ->
         m = needle_pattern(needle, ignore_case).search(hay, start) if needle.strip() else None
         want = (m.start(), m.end()) if m else None
         assert find_span(hay, needle, start, ignore_case=ignore_case) == want, (hay, needle, start)
+        every = [m.span() for m in needle_pattern(needle).finditer(hay)] if needle.strip() else []
+        assert find_spans(hay, needle) == every, (hay, needle)
 
 
 # --- Count semantics on phrasings the real letters do not use ----------------------------------

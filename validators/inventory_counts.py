@@ -36,7 +36,7 @@ from ofsted_extractor.textutil import (
 from ofsted_extractor.validators.counts import iter_counts
 from ofsted_extractor.validators.issues import error, warning
 from ofsted_extractor.validators.reading import read_bullets
-from ofsted_extractor.validators.text import needle_pattern, number_value, short, squash
+from ofsted_extractor.validators.text import find_spans, number_value, short, squash
 
 # A quantity word: digits (never a year, a percentage or part of "16-year-olds") or a number
 # word from the shared list. "12", "eight", "thirty-four"; not "2011", "85%", "five-year-olds".
@@ -222,8 +222,8 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
             for count in own:
                 if not count.evidence.strip():
                     continue
-                for m in needle_pattern(count.evidence).finditer(bullet):
-                    covered.append((m.start(), m.end(), count.count))
+                for start, end in find_spans(bullet, count.evidence):
+                    covered.append((start, end, count.count))
             used: set[int] = set()
             for stated in stated_counts(bullet):
                 field = f"{list_name}[{i}]"

@@ -37,6 +37,7 @@ _ALTERNATIVES = {
 }
 
 _WHITESPACE = re.compile(r"\s+")
+_LONG_WHITESPACE = re.compile(r"\s{2,}")
 
 
 def squash(s: str) -> str:
@@ -56,8 +57,8 @@ class _Squashed:
     """A haystack folded and squashed once (`squash` without the strip), so a plain `str.find`
     replaces a regex per needle; `at` and `end` map a squashed index back to the haystack.
 
-    Only the whitespace runs are stored: run j became the one space at squashed index sq[j]
-    and stood for haystack[first[j]:last[j]].
+    Only the whitespace runs of two or more characters are stored: run j became the one space
+    at squashed index sq[j] and stood for haystack[first[j]:last[j]].
     """
 
     def __init__(self, haystack: str) -> None:
@@ -67,7 +68,8 @@ class _Squashed:
         self.last: list[int] = []
         self.shift: list[int] = []  # haystack index minus squashed index after run j
         removed = 0
-        for m in _WHITESPACE.finditer(folded):
+        # a run of one whitespace character maps one to one, so only longer runs are kept
+        for m in _LONG_WHITESPACE.finditer(folded):
             self.sq.append(m.start() - removed)
             self.first.append(m.start())
             self.last.append(m.end())
@@ -125,6 +127,17 @@ def find_span(
         if first >= start:
             return first, last
         i = k + 1
+
+
+def find_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
+    """Every non-overlapping whitespace-insensitive occurrence of `needle`, in order (what
+    `needle_pattern(needle).finditer(haystack)` finds, without compiling a pattern)."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while (found := find_span(haystack, needle, at)) is not None:
+        spans.append(found)
+        at = found[1] if found[1] > found[0] else found[1] + 1
+    return spans
 
 
 def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
@@ -192,6 +205,7 @@ __all__ = [
     "NUMBER_WORDS",
     "contains",
     "find_span",
+    "find_spans",
     "number_value",
     "numbers_in",
     "short",
