@@ -357,6 +357,11 @@ def _iter_in_loop(
         return Extracted(path, document, text, time.perf_counter() - started)
 
     loop = asyncio.new_event_loop()
+    # An engine with sessions (the LLM engine) shares one client among the batch's letters.
+    opener = getattr(engine, "session", None)
+    session = opener() if opener is not None else None
+    if session is not None:
+        loop.run_until_complete(session.__aenter__())
     pending: set[asyncio.Task[Extracted]] = set()
     todo = iter(paths)
     try:
@@ -378,6 +383,8 @@ def _iter_in_loop(
             task.cancel()
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        if session is not None:
+            loop.run_until_complete(session.__aexit__(None, None, None))
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
 

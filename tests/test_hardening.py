@@ -75,7 +75,8 @@ def test_inputs_over_a_size_limit_fail_at_once_with_their_code(tmp_path: Path) -
         "long.md": "too_many_chars",
         "dudley-2011.txt": None,
     }
-    assert seconds < 5, seconds
+    # reading them whole took minutes and gigabytes; a loaded CI machine may add a few seconds
+    assert seconds < 20, seconds
 
 
 def test_a_limit_flag_raises_the_limit(tmp_path: Path) -> None:

@@ -410,3 +410,29 @@ def test_SCRIPTED_a_letter_holding_template_syntax_extracts_and_is_sent_verbatim
     sent = "\n".join(m["content"] for m in server.bodies()[0]["messages"])
     assert TEMPLATE_SYNTAX in sent
     assert "{{ '{' }}" not in sent
+
+
+def test_SCRIPTED_a_batch_shares_one_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Making a client loads the TLS bundle (tens of ms of CPU): one a batch, not one a letter.
+    from ofsted_extractor.pipeline import iter_extracted
+
+    made: list[object] = []
+
+    class Counting(openai.AsyncOpenAI):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(openai, "AsyncOpenAI", Counting)
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"letter-{i}.txt"
+        path.write_text(letter_text(), encoding="utf-8")
+        paths.append(path)
+    with scripted_server([good(), good(), good()]) as server:
+        engine = engine_for(server.base_url)
+        docs = [x.document for x in iter_extracted(paths, engine, concurrency=3)]
+    assert [d.validation.status for d in docs] == ["passed"] * 3
+    assert len(made) == 1

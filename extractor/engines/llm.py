@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import email.utils
 import json
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, Self
 
@@ -665,6 +666,10 @@ class LLMEngine:
         self._shape_negotiable = (
             config.response_shape is None and config.resolved_backend == "openai-compatible"
         )
+        # Built once: the answer schema, and one client per event loop (a batch runs on one
+        # loop), because making a client loads the TLS bundle, tens of ms of CPU each time.
+        self._schema = self.answer_model.model_json_schema()
+        self._clients: dict[asyncio.AbstractEventLoop, tuple[openai.AsyncOpenAI, int]] = {}
 
     def info(self) -> EngineInfo:
         """Name, version, model, instructor mode and prompt version/hash."""
@@ -702,6 +707,32 @@ class LLMEngine:
         # Called from inside an event loop: run on a private loop in a worker thread.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(asyncio.run, self.aextract(doc)).result()
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[openai.AsyncOpenAI]:
+        """One client for every letter extracted on this event loop while any session on it is
+        open (a batch opens one around all its letters); it closes when the last one ends."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            cfg = self.config
+            client = openai.AsyncOpenAI(
+                api_key=cfg.resolved_api_key(),
+                base_url=cfg.base_url,
+                timeout=cfg.resolved_timeout,
+                max_retries=0,  # retries are ours (below), never the SDK's as well
+            )
+            self._clients[loop] = (client, 0)
+        client, users = self._clients[loop]
+        self._clients[loop] = (client, users + 1)
+        try:
+            yield client
+        finally:
+            client, users = self._clients[loop]
+            if users > 1:
+                self._clients[loop] = (client, users - 1)
+            else:  # the last letter (or the batch) using it has finished
+                del self._clients[loop]
+                await client.close()
 
     async def aextract(self, doc: LoadedText) -> EngineResult:
         """`extract` for batches: safe to run many at once on one event loop.
@@ -771,7 +802,7 @@ class LLMEngine:
         messages = build_messages(
             self.prompt, doc.text, structure, cfg.answer_format, self._structure_of
         )
-        schema = self.answer_model.model_json_schema()
+        schema = self._schema
         kwargs: dict[str, Any] = {
             "model": cfg.model,
             "messages": messages,
@@ -788,12 +819,7 @@ class LLMEngine:
                 # {"type": "json_object"} instructor's JSON mode sets.
                 kwargs["extra_body"] = {"response_format": response_format}
             try:
-                async with openai.AsyncOpenAI(
-                    api_key=cfg.resolved_api_key(),
-                    base_url=cfg.base_url,
-                    timeout=cfg.resolved_timeout,
-                    max_retries=0,  # retries are ours (below), never the SDK's as well
-                ) as client:
+                async with self.session() as client:
                     create = instructor.patch(create=self._transport(client, meter), mode=self.mode)
                     answer = await self._ask(create, meter, kwargs, context)
                 break
