@@ -37,7 +37,13 @@ from typing import TYPE_CHECKING
 
 from ofsted_extractor.errors import InputError
 from ofsted_extractor.schema import SourceFormat, Span
-from ofsted_extractor.textutil import AREAS_WORDING, LETTERHEAD_WORDING, MONTHS, STRENGTHS_WORDING
+from ofsted_extractor.textutil import (
+    AREAS_WORDING,
+    BULLET_GLYPHS,
+    LETTERHEAD_WORDING,
+    MONTHS,
+    STRENGTHS_WORDING,
+)
 
 if TYPE_CHECKING:
     from pypdfium2 import PdfPage
@@ -191,7 +197,7 @@ _DASHES = "[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]"
 _LINE_START = r"(?m)(?:^|(?<=\f))"
 # Word's Symbol and Wingdings bullets come through as private-use characters (U+F0B7 is the
 # Symbol font's round bullet), as pypdf, pdftotext and PDFium give them.
-_BULLET_GLYPHS = "•●▪◦‣∙·■□➢➤✓\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"
+_BULLET_GLYPHS = BULLET_GLYPHS
 _BULLET_INDENT = re.compile(rf"{_LINE_START}[ \t]+(?=[{_BULLET_GLYPHS}]|[*+-][ \t])")
 # Any bullet but a plain "- ", which is already canonical.
 _BULLET = re.compile(rf"{_LINE_START}(?!- \S)(?:[{_BULLET_GLYPHS}]|[*+-](?=[ \t]))[ \t]*(?=\S)")

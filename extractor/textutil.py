@@ -168,3 +168,7 @@ _LETTERHEAD_TOKEN = (
 #: A line (or a column's cell) of nothing but letterhead: "Direct T 020 7421 6666 Direct F ..."
 #: (use with re.I and fullmatch)
 LETTERHEAD_WORDING = rf"{_LETTERHEAD_TOKEN}(?:[ ,]+{_LETTERHEAD_TOKEN})*"
+
+#: Glyphs a converter puts before a bullet, besides ASCII "-", "*" and "+": "•", "▪", "●", ...
+#: and Word's Symbol-font bullets, which come out in the private-use area (U+F0B7 most often).
+BULLET_GLYPHS = "•●▪◦‣∙·■□➢➤✓\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"

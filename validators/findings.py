@@ -13,7 +13,9 @@ from ofsted_extractor.validators.reading import (
 )
 from ofsted_extractor.validators.text import contains, short, squash
 
-_HEADINGS = {"strengths": "Strengths", "areas_for_improvement": "Areas for further improvement"}
+#: The headings of the two lists, for messages.
+HEADINGS = {"strengths": "Strengths", "areas_for_improvement": "Areas for further improvement"}
+_HEADINGS = HEADINGS
 _OTHER = {"strengths": "areas_for_improvement", "areas_for_improvement": "strengths"}
 
 

@@ -20,18 +20,19 @@ from itertools import pairwise
 from ofsted_extractor.schema import Issue, Letter
 from ofsted_extractor.textutil import (
     AREAS_WORDING,
+    BULLET_GLYPHS,
     CLOSING_WORDING,
     LETTERHEAD_WORDING,
     SIGN_OFF_WORDING,
     STRENGTHS_WORDING,
 )
+from ofsted_extractor.validators.findings import HEADINGS as _HEADINGS
 from ofsted_extractor.validators.issues import error
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]
 
 _LISTS = (("strengths", STRENGTHS_WORDING), ("areas_for_improvement", AREAS_WORDING))
-_HEADINGS = {"strengths": "Strengths", "areas_for_improvement": "Areas for further improvement"}
 
 # A list heading on its own line, with markdown or bold leftovers: "## **Strengths**"
 _HEADING = {
@@ -43,10 +44,7 @@ _END = re.compile(rf"{CLOSING_WORDING}|{SIGN_OFF_WORDING}", re.IGNORECASE)
 
 # Glyphs conversions put before a bullet: "-", "*", "+", "•", "●", "▪", Word's Symbol bullet
 # as U+F0B7 / U+F0A7, an en dash ... and a numbered item "1.", "2)", "(a)".
-_GLYPH = (
-    "[-*+\u2022\u25cf\u25aa\u25e6\u2023\u2219\u00b7\u25a0\u25a1\u27a2\u27a4\u2713"
-    "\uf0b7\uf0a7\u2013]"
-)
+_GLYPH = f"[-*+\u2013{BULLET_GLYPHS}]"
 # "• The very large majority ...", "\uf0b7\tThe ...", "3. The ...", "(b) The ..."
 _CUED_LINE = re.compile(rf"^[ \t]*(?:{_GLYPH}|\(?(?:\d{{1,2}}|[a-z])[.)])(?:[ \t]+\S|[ \t]*$)")
 # A line of Ofsted's letterhead, which a converter can drop into the list (the column read after

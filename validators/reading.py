@@ -16,6 +16,7 @@ from ofsted_extractor.textutil import (
     ADVERB,
     APOSTROPHE,
     AREAS_WORDING,
+    BULLET_GLYPHS,
     CLOSING_WORDING,
     GRADE_BY_ADVERB,
     SERVICES_ASSESSMENT,
@@ -69,7 +70,7 @@ AREAS_HEADING = re.compile(rf"^[#*\s]*{AREAS_WORDING}[#*\s]*:?[#*\s]*$", re.IGNO
 
 # Every glyph a conversion leaves at the start of a bullet: the loader's "-", Word's Symbol-font
 # bullet as the private-use U+F0B7 (pypdf), "•", "▪", "●", "◦", "*", an en dash, ...
-_GLYPHS = "\\-\u2022\u25aa\u25cf\u25e6\u2023\u2219\u00b7\u25a0\u25a1\u27a2\u27a4\u2713\uf0b7*\u2013"
+_GLYPHS = "\\-*\u2013" + BULLET_GLYPHS
 
 # A bullet line: "- The very large majority ...", "\uf0b7 The very ...", "• ...", and numbered or
 # lettered items "1. ...", "2) ...", "(a) ...".
