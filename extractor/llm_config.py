@@ -35,7 +35,10 @@ Backend = Literal[
 ]
 #: How the answer schema travels to the server (see the module table).
 ResponseShape = Literal["tools", "json_object_schema", "json_schema", "none"]
-#: instructor modes this engine knows how to drive, by lower-case name.
+#: instructor modes this engine knows how to drive, by lower-case name: `tools_strict` / `tools`,
+#: a (strict) function tool carries the schema; `json`, `json_schema`, the schema in the system
+#: message with the backend's `response_format`; `md_json`, instructor's schema message and no
+#: `response_format` (engines/llm/client.py maps each to instructor's handler).
 ModeName = Literal["tools_strict", "tools", "json", "json_schema", "md_json"]
 AnswerFormat = Literal["compact", "full"]
 
@@ -85,6 +88,13 @@ PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
     "gpt-4.1-nano": (0.10, 0.40),
     "o4-mini": (1.10, 4.40),
 }
+
+#: Requests in flight by default, per backend, for a server that is not a local CPU server.
+DEFAULT_CONCURRENCY: dict[str, int] = {"openai": 8, "vllm": 16}
+#: Backends that, on this machine, are taken for a CPU server answering one request at a time.
+LOCAL_CPU_BACKENDS = frozenset(
+    {"llama-cpp-python", "llama.cpp", "ollama", "lmstudio", "openai-compatible"}
+)
 
 #: Environment variables read by `LLMConfig.from_env` (besides the SDK's own two).
 ENV_PREFIX = "OFSTED_LLM_"
@@ -141,7 +151,7 @@ class LLMConfig:
         base_url: the server's /v1 URL; None means OpenAI's own endpoint.
         api_key: the key; None reads OPENAI_API_KEY. A local base_url needs none.
         backend: a row of `BACKENDS`; None guesses it from `base_url`.
-        mode: instructor mode name; None takes the backend's.
+        mode: instructor mode name (see `ModeName`); None takes the backend's.
         response_shape: how the schema is sent; None takes the backend's.
         answer_format: 'compact' (bullets by number, summary from the text) or 'full' (the
             whole Letter schema, kept to measure what compact saves).
@@ -153,9 +163,15 @@ class LLMConfig:
         transport_retries: attempts after the first for 429/5xx/timeouts/dropped connections.
         backoff_initial, backoff_max: exponential backoff bounds (seconds), with jitter.
         max_retry_after: the longest Retry-After (seconds) honoured before giving up.
-        concurrency: letters in flight at once in a batch; None is 4 against OpenAI and 1
-            against a local server, which answers one request at a time (more would only
-            queue there and run into the timeout).
+        concurrency: requests in flight at once in a batch (which holds up to twice as many
+            letters, so their checks overlap other requests); None is the backend's default:
+            8 for OpenAI and any hosted or remote server, 16 for vLLM, 1 for a CPU server on
+            this machine, which answers one request at a time (more would only queue there
+            and run into the timeout). See `resolved_concurrency`.
+        workers: worker processes for a batch's CPU work (answer checks, spans, validators, the
+            rules cross-check); 0 keeps it in threads of the event loop's process. Worth it
+            only when letters arrive faster than one core checks them (a fast server at high
+            concurrency: scripts/bench_llm.py); never with a CPU server on the same machine.
         temperature: sampling temperature (0 makes recordings repeatable).
         cache: read and write the answer cache.
         cache_dir: where the cache lives; None is `default_cache_dir()`.
@@ -179,6 +195,7 @@ class LLMConfig:
     backoff_max: float = 30.0
     max_retry_after: float = 120.0
     concurrency: int | None = None
+    workers: int = 0
     temperature: float = 0.0
     cache: bool = True
     cache_dir: Path | None = None
@@ -249,10 +266,19 @@ class LLMConfig:
 
     @property
     def resolved_concurrency(self) -> int:
-        """Letters in flight at once: as set, else 4 for OpenAI and 1 for local servers."""
+        """Requests in flight at once: as set, else the backend's default (`DEFAULT_CONCURRENCY`).
+
+        A server on this machine running llama.cpp, llama-cpp-python, Ollama or LM Studio is
+        taken for a CPU server answering one request at a time: more would only queue there
+        and run into the timeout. vLLM batches requests on a GPU wherever it runs. Any other
+        server (hosted, or remote) is kept busy with 8.
+        """
         if self.concurrency is not None:
             return self.concurrency
-        return 4 if self.resolved_backend == "openai" else 1
+        backend = self.resolved_backend
+        if self.is_local and backend in LOCAL_CPU_BACKENDS:
+            return 1
+        return DEFAULT_CONCURRENCY.get(backend, 8)
 
     @property
     def resolved_timeout(self) -> float:
@@ -327,7 +353,7 @@ class LLMConfig:
             )
         if not self.model:
             raise ConfigurationError("no model name given")
-        for name in ("max_reasks", "transport_retries"):
+        for name in ("max_reasks", "transport_retries", "workers"):
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"{name} must be 0 or more")
         for name in ("token_budget", "max_output_tokens", "concurrency"):

@@ -92,7 +92,9 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--concurrency",
         type=positive_int,
-        help="letters in flight at once (default: 4 on OpenAI, 1 on a local server)",
+        help="LLM requests in flight at once (default per backend: 8 on OpenAI and any hosted or "
+        "remote server, 16 on vLLM, 1 on a CPU server on this machine: llama.cpp, "
+        "llama-cpp-python, Ollama, LM Studio; see docs/llm.md)",
     )
     g.add_argument("--no-cache", action="store_true", help="ignore and do not fill the LLM cache")
     g.add_argument("--cache-dir", type=Path, help="LLM answer cache folder")

@@ -168,21 +168,48 @@ async def aextract_loaded(doc: LoadedText, engine: Engine) -> Document:
             result = await asyncio.to_thread(engine.extract, doc)
     except ExtractorError as exc:
         return failed_document(_source(doc), engine.info(), exc)
-    return finish(doc, engine.info(), result)
+    return await _afinish(doc, engine, result)
+
+
+async def _afinish(doc: LoadedText, engine: Engine, result: EngineResult) -> Document:
+    # Spans, validators and the cross-check are CPU work: for an async engine (the LLM's) off
+    # the event loop, so the other letters' requests keep going out meanwhile; in the engine's
+    # worker processes when it has them (an LLM batch with workers), else in a thread. A
+    # synchronous engine has no requests in flight to keep going: no thread hop.
+    if getattr(engine, "aextract", None) is None:
+        return finish(doc, engine.info(), result)
+    executor = getattr(engine, "executor", None)
+    if executor is not None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, finish, doc, engine.info(), result)
+    return await asyncio.to_thread(finish, doc, engine.info(), result)
 
 
 def finish(doc: LoadedText, info: EngineInfo, result: EngineResult) -> Document:
-    """Attach spans to values that lack them, run the validators, build the Document."""
+    """Attach spans to values that lack them, run the validators, build the Document.
+
+    A letter the engine already ran the validators on (`result.issues`; they read no spans) is
+    not checked twice; an engine that asks for a cross-check (the LLM engine) gets its
+    disagreements with the rules engine here, so no engine builds another.
+    """
     letter = attach_spans(doc, result.letter)
-    issues = validate(doc.text, letter, doc.original)
+    issues = (
+        result.issues if result.issues is not None else validate(doc.text, letter, doc.original)
+    )
     status = status_for(issues)
+    disagreements = result.disagreements
+    if result.cross_check:
+        from ofsted_extractor.disagreements import compare_with_rules
+
+        rules = RulesEngine().extract(doc).letter
+        disagreements = [*disagreements, *compare_with_rules(doc.text, letter, rules)]
     return Document(
         source=_source(doc),
         engine=info,
         letter=letter,
         validation=Validation(status=status, issues=issues),
         usage=result.usage,
-        disagreements=result.disagreements,
+        disagreements=disagreements,
         last_answer=result.last_answer if status != "passed" else None,
     )
 
@@ -353,13 +380,18 @@ def _iter_in_loop(
             document = failed_document(_source(doc), engine.info(), exc)
             seconds = time.perf_counter() - started
             return Extracted(path, document, text, seconds, endpoint_problem(exc))
-        document = finish(doc, engine.info(), result)
+        document = await _afinish(doc, engine, result)
         return Extracted(path, document, text, time.perf_counter() - started)
 
     loop = asyncio.new_event_loop()
-    # An engine with sessions (the LLM engine) shares one client among the batch's letters.
+    # An engine with sessions (the LLM engine) shares one client among the batch's letters and
+    # keeps at most `concurrency` requests in flight itself; twice as many letters are let in,
+    # so that those between requests (parsing, checks, spans, the cross-check) leave no
+    # request slot idle.
     opener = getattr(engine, "session", None)
-    session = opener() if opener is not None else None
+    session = opener(requests=width) if opener is not None else None
+    if session is not None:
+        width *= 2
     if session is not None:
         loop.run_until_complete(session.__aenter__())
     pending: set[asyncio.Task[Extracted]] = set()

@@ -15,10 +15,17 @@ from typing import Any
 
 #: The prompt each answer format uses, and the examples file that goes with it.
 DEFAULT_PROMPTS: dict[str, str] = {
-    "compact": "extract_letter.v1",
-    "full": "extract_letter_full.v1",
+    "compact": "extract_letter.v2",
+    "full": "extract_letter_full.v2",
 }
-DEFAULT_EXAMPLES = "examples.v1"
+#: The examples file each prompt was released with (v1 examples are in the v1 answer shape).
+PROMPT_EXAMPLES: dict[str, str] = {
+    "extract_letter.v1": "examples.v1",
+    "extract_letter_full.v1": "examples.v1",
+    "extract_letter.v2": "examples.v2",
+    "extract_letter_full.v2": "examples.v2",
+}
+DEFAULT_EXAMPLES = "examples.v2"
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,13 @@ def load_examples(name: str = DEFAULT_EXAMPLES) -> tuple[FewShotExample, ...]:
     )
 
 
-def load_prompt(version: str, examples: str = DEFAULT_EXAMPLES) -> Prompt:
+def load_prompt(version: str, examples: str | None = None) -> Prompt:
     """Read `prompts/<version>.md` with its examples.
 
     Args:
         version: the file stem, e.g. 'extract_letter.v1'.
-        examples: the examples file stem, e.g. 'examples.v1'.
+        examples: the examples file stem, e.g. 'examples.v2'; None takes the one the prompt
+            was released with.
 
     Returns:
         The prompt text (stripped), the examples, and sha256 over both files' bytes.
@@ -73,6 +81,7 @@ def load_prompt(version: str, examples: str = DEFAULT_EXAMPLES) -> Prompt:
     Raises:
         FileNotFoundError: either file is missing from the package.
     """
+    examples = examples or PROMPT_EXAMPLES.get(version, DEFAULT_EXAMPLES)
     raw = _read(f"{version}.md")
     raw_examples = _read(f"{examples}.json")
     digest = hashlib.sha256(raw + b"\0" + raw_examples).hexdigest()

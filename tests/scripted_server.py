@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,15 @@ from typing import Any
 SCRIPTED_MODEL = "SCRIPTED-model"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that goes away (a batch stopped with a request in flight) is no server error:
+    without this, socketserver prints its traceback on the stderr a CLI test reads."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class Reply:
     """One scripted response. `drop=True` closes the connection without answering."""
@@ -29,6 +39,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    #: Serve this reply only to a request whose body contains this text (None: any request).
+    match: str | None = None
 
 
 @dataclass
@@ -102,7 +114,16 @@ class ScriptedServer:
                     server.seen.append(
                         Seen(self.path, dict(self.headers), json.loads(raw), time.monotonic())
                     )
-                    reply = server.script.pop(0) if server.script else error(500, "script ran out")
+                    text = raw.decode("utf-8", "replace")
+                    at = next(
+                        (
+                            i
+                            for i, r in enumerate(server.script)
+                            if r.match is None or r.match in text
+                        ),
+                        None,
+                    )
+                    reply = server.script.pop(at) if at is not None else error(500, "no reply")
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.drop:
@@ -126,7 +147,7 @@ class ScriptedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test): nothing to answer
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"

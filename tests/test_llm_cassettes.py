@@ -11,7 +11,9 @@ stale answer: it fails here with a message saying to re-record.
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,6 @@ from tests.conftest import example_text as letter_text
 CASSETTES = ROOT / "cassettes"
 #: What the recording server calls its model (llama_cpp.server --model_alias).
 RECORDED_MODEL = "gemma-3-270m-q4_k_m"
-#: How instructor's re-ask for an answer that is not valid JSON begins.
-JSON_REASK = "Correct your JSON ONLY RESPONSE, based on the following errors:"
 RERECORD = "re-record with scripts/record_cassettes.sh (needs the local server; see docs/llm.md)"
 
 # Headers that may identify an account or a session; none may reach a cassette.
@@ -87,7 +87,9 @@ def recording_config(**overrides: Any) -> LLMConfig:
     bodies, so the cassettes must then be re-recorded."""
     values: dict[str, Any] = {
         "model": RECORDED_MODEL,
-        "base_url": "http://127.0.0.1:8765/v1",
+        # the recording server's port (scripts/record_cassettes.sh sets it); replays match on
+        # method, path and body, so any port replays
+        "base_url": f"http://127.0.0.1:{os.environ.get('RECORD_PORT', '8765')}/v1",
         "backend": "llama-cpp-python",
         "max_output_tokens": 1024,
         "max_reasks": 2,
@@ -159,27 +161,32 @@ def test_real_letter_compact_goes_through_validate_and_reask(
         response_json(i)["usage"]["completion_tokens"] for i in interactions
     )
     assert doc.usage.cost_usd == 0.0  # a local server costs nothing per token
-    assert doc.engine.prompt_version == "extract_letter.v1"
+    assert doc.engine.prompt_version == "extract_letter.v2"
     assert doc.engine.mode == "llama-cpp-python/json/json_object_schema/compact"
 
     first = request_body(interactions[0])
     # The schema is enforced the way this server understands: json_object + schema (a grammar).
     assert first["response_format"]["type"] == "json_object"
-    assert "bullet" in json.dumps(first["response_format"]["schema"])
-    assert first["messages"][-1]["content"].startswith("Letter:\n")
-    # Every later request is a re-ask carrying the corrections for the answer before it: the
-    # validators' (or, for an answer cut at max_tokens, ours) or the JSON parser's.
-    for later in interactions[1:]:
-        last_user = request_body(later)["messages"][-1]
-        assert last_user["role"] == "user"
-        assert CORRECTION_HEADER in last_user["content"] or JSON_REASK in last_user["content"]
+    assert "inspections" in first["response_format"]["schema"]["properties"]
+    # the letter goes as data between marker lines, followed by the bullet and sentence indexes
+    assert first["messages"][-1]["content"].startswith("<<<LETTER\n")
+    assert "\nLETTER>>>\n\nBullets, in order:" in first["messages"][-1]["content"]
+    # Every later request is the first one plus the last answer and its corrections (the
+    # validators', or ours for an answer cut at max_tokens or not JSON of the schema).
+    for before, later in itertools.pairwise(interactions):
+        messages = request_body(later)["messages"]
+        assert messages[:2] == first["messages"]
+        answer = response_json(before)["choices"][0]["message"]["content"]
+        assert messages[2] == {"role": "assistant", "content": answer}
+        assert messages[3]["role"] == "user"
+        assert messages[3]["content"].startswith(CORRECTION_HEADER)
     assert len(interactions) <= 1 + recording_config().max_reasks
 
     last_content = response_json(interactions[-1])["choices"][0]["message"]["content"]
     assert all(response_json(i)["model"] == RECORDED_MODEL for i in interactions)
-    # Kept, not dropped: the 270M model's answers never pass (on both letters the last one is
-    # cut at max_tokens or holds raw control characters, and says the wrong grade), so the
-    # record is salvaged from the last answer, flagged with the validators' issues, and the
+    # Kept, not dropped: the 270M model's answers never pass (on both letters every answer is
+    # complete JSON that copies the few-shot example's readings and says the wrong grade), so
+    # the record is built from the last answer, flagged with the validators' issues, and the
     # last raw answer is kept.
     assert doc.validation.status == "flagged"
     assert doc.last_answer == last_content
@@ -205,7 +212,7 @@ def test_real_letter_full_schema_for_token_comparison(
         assert vcr.all_played
     assert len(interactions) == 1
     assert doc.usage.calls == 1 and doc.usage.reasks == 0
-    assert doc.engine.prompt_version == "extract_letter_full.v1"
+    assert doc.engine.prompt_version == "extract_letter_full.v2"
     schema = request_body(interactions[0])["response_format"]["schema"]
     assert "summary" in schema["properties"]  # the model is asked to copy the text
     assert (

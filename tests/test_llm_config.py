@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ofsted_extractor.cache import AnswerCache, cache_key
+from ofsted_extractor.engines.llm.cache import AnswerCache, cache_key
 from ofsted_extractor.errors import ConfigurationError
 from ofsted_extractor.llm_config import (
     BACKENDS,
@@ -133,3 +136,27 @@ def test_auto_without_an_llm_never_imports_the_llm_libraries() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["RulesEngine", "False", "False"]
+
+
+# --- Layers ----------------------------------------------------------------------------------------
+
+_SDK_IMPORT = re.compile(r"^\s*(?:import|from)\s+(openai|instructor|tenacity)\b", re.M)
+
+
+def test_only_the_client_module_imports_the_sdk_instructor_or_tenacity() -> None:
+    root = Path(__file__).resolve().parent.parent
+    importers = sorted(
+        str(path.relative_to(root))
+        for folder in ("extractor", "validators", "eval", "prompts")
+        for path in (root / folder).rglob("*.py")
+        if _SDK_IMPORT.search(path.read_text(encoding="utf-8"))
+    )
+    assert importers == ["extractor/engines/llm/client.py"]
+
+
+def test_the_answer_formats_load_without_the_sdk() -> None:
+    code = (
+        "import sys; import ofsted_extractor.engines.llm.answers, ofsted_extractor.engines.llm.messages; "
+        "assert 'openai' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

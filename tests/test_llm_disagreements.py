@@ -3,7 +3,7 @@ the text supports. Nothing is overwritten."""
 
 from __future__ import annotations
 
-from ofsted_extractor.engines.llm import compare_with_rules
+from ofsted_extractor.disagreements import compare_with_rules
 from ofsted_extractor.engines.rules import RulesEngine
 from ofsted_extractor.loading import load_text
 from tests.conftest import example_text

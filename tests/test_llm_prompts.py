@@ -1,4 +1,5 @@
-"""Prompts are versioned files; few-shot examples are data whose quotes occur in their letters."""
+"""Prompts are versioned files; few-shot examples are data whose quotes occur in their letters;
+letter text is data, never a template."""
 
 from __future__ import annotations
 
@@ -9,8 +10,22 @@ import pytest
 
 from ofsted_extractor import validators
 from ofsted_extractor.engines.llm import CompactAnswer, answer_corrections, build_messages
+from ofsted_extractor.engines.llm.answers import (
+    count_line,
+    letter_from_answer,
+    read_count,
+    read_inspection,
+    summary_sentences,
+)
+from ofsted_extractor.engines.llm.messages import delimit
 from ofsted_extractor.engines.rules import parse_structure
-from ofsted_extractor.prompts import DEFAULT_PROMPTS, FewShotExample, load_examples, load_prompt
+from ofsted_extractor.prompts import (
+    DEFAULT_PROMPTS,
+    PROMPT_EXAMPLES,
+    FewShotExample,
+    load_examples,
+    load_prompt,
+)
 
 EXAMPLES = load_examples()
 
@@ -18,12 +33,10 @@ EXAMPLES = load_examples()
 def quotes(example: FewShotExample) -> list[str]:
     """Every value of the example answer that must be copied verbatim from its letter."""
     a = example.answer
-    out = [a[k] for k in ("local_authority", "recipient_name", "recipient_role") if a[k]]
-    out += [a[k] for k in ("signatory_name", "signatory_role") if a[k]]
-    out.append(f"{a['grade_label']} ({a['grade']})")
-    for item in [*a["strengths"], *a["areas_for_improvement"]]:
-        out += [c["evidence"] for c in item["counts"]]
-    out += [i["evidence"] for i in a["safeguarding_inspections"]]
+    out = [a[k] for k in ("authority", "to", "to_role", "by", "by_role") if a[k]]
+    out.append(f"{a['label']} ({a['grade']})")
+    for item in [*a["strengths"], *a["areas"]]:
+        out += [read_count(line).evidence for line in item["counts"]]
     return out
 
 
@@ -37,7 +50,13 @@ def test_every_few_shot_quote_occurs_verbatim_in_its_letter(example: FewShotExam
 def test_every_few_shot_answer_passes_the_checks_it_teaches(example: FewShotExample) -> None:
     answer = CompactAnswer.model_validate(example.answer)
     structure = parse_structure(example.letter)
-    assert answer_corrections(answer, example.letter, structure, validators.validate) == []
+    letter = letter_from_answer(answer, structure)
+    issues = validators.validate(example.letter, letter)
+    assert answer_corrections(answer, structure, issues) == []
+    # each inspection points at a summary sentence that names its month and year
+    sentences = summary_sentences(structure.summary)
+    for item in map(read_inspection, answer.inspections):
+        assert item.date[:4] in sentences[item.sentence - 1]
 
 
 @pytest.mark.parametrize("version", sorted(set(DEFAULT_PROMPTS.values())))
@@ -45,11 +64,15 @@ def test_prompts_are_versioned_files_with_a_hash(version: str) -> None:
     prompt = load_prompt(version)
     assert prompt.version == version and ".v" in version
     raw = resources.files("ofsted_extractor.prompts").joinpath(f"{version}.md").read_bytes()
-    examples = resources.files("ofsted_extractor.prompts").joinpath("examples.v1.json").read_bytes()
+    examples = (
+        resources.files("ofsted_extractor.prompts")
+        .joinpath(f"{PROMPT_EXAMPLES[version]}.json")
+        .read_bytes()
+    )
     assert prompt.sha256 == hashlib.sha256(raw + b"\0" + examples).hexdigest()
 
 
-def test_compact_messages_number_the_bullets_instead_of_asking_for_their_text() -> None:
+def test_compact_messages_index_bullets_and_sentences_instead_of_asking_for_their_text() -> None:
     example = EXAMPLES[0]
     messages = build_messages(
         load_prompt(DEFAULT_PROMPTS["compact"]),
@@ -59,16 +82,50 @@ def test_compact_messages_number_the_bullets_instead_of_asking_for_their_text() 
         parse_structure,
     )
     user = messages[-1]["content"]
-    assert user.startswith("Letter:\n") and "Bullet numbers:" in user
+    assert user.startswith("<<<LETTER\n") and "Bullets, in order:" in user
     assert "  1. Three of the five children's centres inspected are ..." in user
+    assert "Summary sentences:\n  1. Children's services in Northshire County Council" in user
 
 
-def test_letter_text_with_template_markup_is_sent_verbatim() -> None:
-    # instructor renders messages through Jinja when given a validation context.
-    from instructor.v2.core.templating import apply_template  # type: ignore[attr-defined]
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Dear {{ name }} {% if x %}", id="jinja-variable-and-tag"),
+        pytest.param("a {% endraw %} b {% raw %} c {# note", id="raw-block-markers"),
+        pytest.param("text\nLETTER>>>\nmore", id="the-end-marker-itself"),
+    ],
+)
+def test_letter_text_is_sent_verbatim_between_markers_it_does_not_hold(text: str) -> None:
+    framed = delimit(text)
+    first, *_, last = framed.split("\n")
+    assert framed == f"{first}\n{text}\n{last}"
+    assert last not in text and first not in text
 
-    text = "Dear {{ name }} {% if x %}"
-    messages = build_messages(
-        load_prompt(DEFAULT_PROMPTS["full"]), text, parse_structure(text), "full", parse_structure
-    )
-    assert apply_template(messages[-1]["content"], {"text": "x"}) == "Letter:\n" + text
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(
+            "8/12 | good or better | fostering and adoption services | eight of the 12 "
+            "fostering and adoption services are good or better",
+            id="count-with-total",
+        ),
+        pytest.param("0 | inadequate | schools | none of them is inadequate", id="count-none"),
+        pytest.param("3 | - | settings | three settings", id="count-without-judgement"),
+    ],
+)
+def test_a_count_line_reads_back_to_the_same_line(line: str) -> None:
+    assert count_line(read_count(line)) == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("eight | good | schools | eight schools", id="count-in-words"),
+        pytest.param("8 | good | schools", id="no-quote"),
+        pytest.param("8/ | good | schools | eight schools", id="empty-total"),
+    ],
+)
+def test_a_malformed_count_line_is_refused(line: str) -> None:
+    with pytest.raises(ValueError, match="COUNT"):
+        read_count(line)

@@ -20,10 +20,13 @@ import pytest
 
 from ofsted_extractor import extract
 from ofsted_extractor.engines.llm import CORRECTION_HEADER, LLMEngine
+from ofsted_extractor.engines.llm.answers import compact_answer_from_letter
+from ofsted_extractor.engines.rules import parse_structure
 from ofsted_extractor.errors import LLMError
 from ofsted_extractor.llm_config import LLMConfig
 from ofsted_extractor.loading import load_text
-from ofsted_extractor.schema import Document
+from ofsted_extractor.pipeline import iter_extracted
+from ofsted_extractor.schema import Document, Letter
 from tests.conftest import example_text, gold_record
 from tests.scripted_server import SCRIPTED_MODEL, Reply, chat, error, scripted_server
 
@@ -37,30 +40,14 @@ def letter_text() -> str:
     return example_text(LETTER)
 
 
-def gold_answer() -> dict[str, Any]:
-    """The hand-labelled gold record, as the compact answer a perfect model would give."""
-    gold = gold_record(LETTER)
+def gold_letter() -> Letter:
+    """The hand-labelled gold record."""
+    return Letter.model_validate(gold_record(LETTER))
 
-    def bullets(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [
-            {"bullet": i, "topic": f["topic"], "counts": f["counts"]}
-            for i, f in enumerate(findings, 1)
-        ]
 
-    return {
-        "local_authority": gold["local_authority"],
-        "assessment_year": gold["assessment_year"],
-        "letter_date": gold["letter_date"],
-        "recipient_name": gold["recipient"]["name"],
-        "recipient_role": gold["recipient"]["role"],
-        "signatory_name": gold["signatory"]["name"],
-        "signatory_role": gold["signatory"]["role"],
-        "grade": gold["grade"],
-        "grade_label": gold["grade_label"],
-        "strengths": bullets(gold["strengths"]),
-        "areas_for_improvement": bullets(gold["areas_for_improvement"]),
-        "safeguarding_inspections": gold["safeguarding_inspections"],
-    }
+def gold_answer(text: str | None = None) -> dict[str, Any]:
+    """The gold record, as the compact answer a perfect model would give."""
+    return compact_answer_from_letter(gold_letter(), parse_structure(text or letter_text()))
 
 
 def good() -> Reply:
@@ -69,7 +56,7 @@ def good() -> Reply:
 
 def label_mismatch() -> Reply:
     """Grade 1 (right) with the label of grade 3 (wrong): the validators must catch it."""
-    return chat(json.dumps({**gold_answer(), "grade_label": "Performs well"}))
+    return chat(json.dumps({**gold_answer(), "label": "Performs well"}))
 
 
 class Sleeps:
@@ -129,7 +116,7 @@ def test_SCRIPTED_correct_answer_passes_in_one_call() -> None:
     assert body["max_tokens"] == 4096 and body["temperature"] == 0.0
 
 
-# --- Transport faults: retried below instructor, never re-asks -------------------------------------
+# --- Transport faults: retried below the re-ask loop, never re-asks -------------------------------------
 
 
 def test_SCRIPTED_429_honours_retry_after_and_is_not_a_reask() -> None:
@@ -217,8 +204,11 @@ def test_SCRIPTED_malformed_json_is_reasked() -> None:
     assert doc.validation.status == "passed"
     assert (doc.usage.calls, doc.usage.reasks) == (2, 1)
     second = server.bodies()[1]
-    assert "Correct your JSON ONLY RESPONSE" in last_user_message(second)
+    assert last_user_message(second).startswith(
+        CORRECTION_HEADER + "\n- The answer is not JSON of the schema:"
+    )
     assert second["messages"][-2] == {"role": "assistant", "content": '{"local_authority": "Worc'}
+    assert second["messages"][:2] == server.bodies()[0]["messages"]
 
 
 def test_SCRIPTED_grade_label_mismatch_is_corrected_after_one_reask() -> None:
@@ -226,7 +216,8 @@ def test_SCRIPTED_grade_label_mismatch_is_corrected_after_one_reask() -> None:
         doc = run(engine_for(server.base_url))
     correction = last_user_message(server.bodies()[1])
     assert CORRECTION_HEADER in correction
-    assert "- grade_label:" in correction and "Performs poorly" in correction
+    # named as the answer names it ("label"), with what the letter says
+    assert "- label:" in correction and "Performs poorly" in correction
     assert doc.validation.status == "passed"
     assert (doc.usage.calls, doc.usage.reasks) == (2, 1)
     assert doc.letter is not None and doc.letter.grade_label == "Performs poorly"
@@ -234,7 +225,7 @@ def test_SCRIPTED_grade_label_mismatch_is_corrected_after_one_reask() -> None:
 
 def test_SCRIPTED_answer_that_never_passes_is_kept_flagged_with_its_last_answer() -> None:
     wrong = [label_mismatch() for _ in range(3)]
-    wrong[2] = chat(json.dumps({**gold_answer(), "grade_label": "Performs excellently"}))
+    wrong[2] = chat(json.dumps({**gold_answer(), "label": "Performs excellently"}))
     with scripted_server(wrong) as server:
         doc = run(engine_for(server.base_url, max_reasks=2))
     assert len(server.seen) == 3
@@ -264,9 +255,7 @@ def test_SCRIPTED_answer_that_never_parses_fails_with_the_last_completion() -> N
 
 
 def test_SCRIPTED_answer_cut_at_max_tokens_is_reasked_shorter() -> None:
-    cut = chat(
-        '{"local_authority": "Worcestershire County Council", "assess', finish_reason="length"
-    )
+    cut = chat('{"authority": "Worcestershire County Council", "ye', finish_reason="length")
     with scripted_server([cut, good()]) as server:
         doc = run(engine_for(server.base_url, max_output_tokens=64))
     correction = last_user_message(server.bodies()[1])
@@ -275,14 +264,17 @@ def test_SCRIPTED_answer_cut_at_max_tokens_is_reasked_shorter() -> None:
     assert (doc.usage.calls, doc.usage.reasks) == (2, 1)
 
 
-def test_SCRIPTED_bullet_numbers_outside_the_list_are_corrected() -> None:
+def test_SCRIPTED_a_missing_bullet_and_a_sentence_that_does_not_exist_are_corrected() -> None:
     answer = gold_answer()
-    answer["strengths"][5]["bullet"] = 9
+    answer["strengths"] = answer["strengths"][:5]
+    answer["inspections"][0] = (
+        "99" + answer["inspections"][0][answer["inspections"][0].index(" |") :]
+    )
     with scripted_server([chat(json.dumps(answer)), good()]) as server:
         doc = run(engine_for(server.base_url))
     correction = last_user_message(server.bodies()[1])
-    assert "strengths: bullet number(s) [9] do not exist" in correction
-    assert "bullet(s) [6] of 'Strengths' are missing" in correction
+    assert "- strengths: 5 item(s) given, but 'Strengths' has 6 bullet(s)" in correction
+    assert "- inspections: sentence number(s) [99] do not exist" in correction
     assert doc.validation.status == "passed"
 
 
@@ -297,6 +289,9 @@ def test_SCRIPTED_unchanged_letter_is_served_from_the_cache(tmp_path: Path) -> N
     assert len(server.seen) == 1  # the second run made no call
     assert second.usage.cached and second.usage.calls == 0
     assert second.letter == first.letter
+    # judged again by today's validators and cross-checked again by the pipeline
+    assert second.validation == first.validation
+    assert second.disagreements == first.disagreements
     assert engine.totals.cached == 1 and engine.totals.calls == 0
 
 
@@ -328,7 +323,7 @@ def test_SCRIPTED_aextract_runs_letters_concurrently() -> None:
 
 
 def test_SCRIPTED_answers_always_cut_off_are_salvaged_and_flagged_not_dropped() -> None:
-    cut = json.dumps({**gold_answer(), "grade": 4, "grade_label": "Performs excellently"})[:700]
+    cut = json.dumps({**gold_answer(), "grade": 4, "label": "Performs excellently"})[:700]
     with scripted_server([chat(cut, finish_reason="length") for _ in range(3)]) as server:
         doc = run(engine_for(server.base_url, max_output_tokens=64))
     assert len(server.seen) == 3
@@ -375,18 +370,28 @@ def test_SCRIPTED_a_named_backend_keeps_its_shape_when_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("base_url", "expected"),
+    ("base_url", "backend", "expected"),
     [
-        pytest.param(None, 4, id="openai-4"),
-        pytest.param("http://127.0.0.1:8765/v1", 1, id="local-server-1"),
-        pytest.param("http://127.0.0.1:11434/v1", 1, id="ollama-1"),
+        pytest.param(None, None, 8, id="openai-8"),
+        pytest.param("http://127.0.0.1:8765/v1", "llama-cpp-python", 1, id="local-cpu-server-1"),
+        pytest.param("http://127.0.0.1:11434/v1", None, 1, id="local-ollama-1"),
+        pytest.param("http://localhost:8000/v1", "vllm", 16, id="local-vllm-batches-16"),
+        pytest.param("https://llm.example.org/v1", "vllm", 16, id="remote-vllm-16"),
+        pytest.param("https://llm.example.org/v1", None, 8, id="remote-server-8"),
     ],
 )
-def test_defaults_do_not_queue_or_rush_a_local_server(base_url: str | None, expected: int) -> None:
-    config = LLMConfig(model="m", base_url=base_url, api_key="sk-test-not-a-real-key")
+def test_defaults_do_not_queue_a_local_cpu_server_nor_starve_a_hosted_one(
+    base_url: str | None, backend: str | None, expected: int
+) -> None:
+    config = LLMConfig(
+        model="m",
+        base_url=base_url,
+        backend=backend,  # type: ignore[arg-type]
+        api_key="sk-test-not-a-real-key",
+    )
     assert config.resolved_concurrency == expected
-    # and a local server, slow on a CPU, gets longer to answer
-    assert config.resolved_timeout == (120.0 if expected == 4 else 600.0)
+    # and a server other than OpenAI, maybe slow on a CPU, gets longer to answer
+    assert config.resolved_timeout == (120.0 if config.resolved_backend == "openai" else 600.0)
 
 
 # --- Letter text is data ---------------------------------------------------------------------
@@ -416,8 +421,6 @@ def test_SCRIPTED_a_batch_shares_one_client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Making a client loads the TLS bundle (tens of ms of CPU): one a batch, not one a letter.
-    from ofsted_extractor.pipeline import iter_extracted
-
     made: list[object] = []
 
     class Counting(openai.AsyncOpenAI):
@@ -436,3 +439,152 @@ def test_SCRIPTED_a_batch_shares_one_client(
         docs = [x.document for x in iter_extracted(paths, engine, concurrency=3)]
     assert [d.validation.status for d in docs] == ["passed"] * 3
     assert len(made) == 1
+
+
+TEMPLATE_MARKUP = "Note {% endraw %} and {{ x }} and {% if %} and {# #} LETTER>>>"
+
+
+def test_SCRIPTED_a_letter_holding_template_syntax_extracts_normally_and_is_sent_verbatim() -> None:
+    # The markup sits in a summary paragraph of a real letter, so the letter still reads.
+    text = letter_text().replace(
+        "Children's services in Worcestershire County Council",
+        TEMPLATE_MARKUP + "\n\nChildren's services in Worcestershire County Council",
+        1,
+    )
+    assert TEMPLATE_MARKUP in text
+    with scripted_server([chat(json.dumps(gold_answer(text)))]) as server:
+        doc = extract(text, engine=engine_for(server.base_url), path=f"{LETTER}.txt")
+    assert doc.error is None, doc.error
+    assert doc.letter is not None and doc.letter.grade == 1
+    user = last_user_message(server.bodies()[0])
+    assert TEMPLATE_MARKUP in user  # not rendered, not escaped
+    assert user.startswith("<<<LETTER2\n") and "\nLETTER>>>2\n" in user  # a frame it lacks
+
+
+# --- Batches: one client, completion order -------------------------------------------------------
+
+
+def test_SCRIPTED_a_batch_yields_letters_as_they_complete_on_one_client(tmp_path: Path) -> None:
+    paths = []
+    for i, delay in enumerate([0.6, 0.3, 0.0]):
+        path = tmp_path / f"letter-{i}.txt"
+        # a marker line in each letter lets the server answer it with its own delay
+        path.write_text(f"{letter_text()}\nmarker-{i}\n", encoding="utf-8")
+        paths.append((path, delay))
+    script = []
+    for i, (_, delay) in enumerate(paths):
+        reply = good()
+        reply.delay, reply.match = delay, f"marker-{i}"
+        script.append(reply)
+    with scripted_server(script) as server:
+        engine = engine_for(server.base_url)
+        connections = []
+        real_new_client = engine.transport._new_client
+
+        def counting_new_client() -> Any:
+            connections.append(1)
+            return real_new_client()
+
+        engine.transport._new_client = counting_new_client  # type: ignore[method-assign]
+
+        order = [x.path for x in iter_extracted([p for p, _ in paths], engine, concurrency=3)]
+    assert order == [paths[2][0], paths[1][0], paths[0][0]]  # quickest first, not input order
+    assert len(connections) == 1  # one client for the whole batch
+    assert engine.totals.letters == 3
+
+
+def test_SCRIPTED_engine_extract_many_yields_every_letter_once() -> None:
+    docs = [load_text(letter_text(), path=f"{i}.txt") for i in range(4)]
+    with scripted_server([good() for _ in docs]) as server:
+        engine = engine_for(server.base_url)
+
+        async def batch() -> list[str]:
+            return [
+                d.path
+                async for d, r in engine.extract_many(docs, concurrency=2)
+                if not isinstance(r, Exception)
+            ]
+
+        paths = asyncio.run(batch())
+    assert sorted(paths) == [d.path for d in docs]
+    assert len(server.seen) == 4
+
+
+def test_SCRIPTED_answer_checks_in_a_worker_process_give_the_same_records() -> None:
+    docs = [load_text(letter_text(), path=f"{i}.txt") for i in range(2)]
+    results = {}
+    for workers in (0, 1):
+        with scripted_server([good(), label_mismatch(), good()]) as server:
+            engine = LLMEngine(engine_for(server.base_url).config, workers=workers)
+
+            async def batch(engine: LLMEngine = engine) -> list[Any]:
+                return [r async for _, r in engine.extract_many(docs, concurrency=1)]
+
+            results[workers] = asyncio.run(batch())
+    for threaded, in_worker in zip(results[0], results[1], strict=True):
+        assert threaded.letter == in_worker.letter
+        assert threaded.issues == in_worker.issues
+        assert threaded.usage.calls == in_worker.usage.calls
+    assert [r.usage.calls for r in results[1]] == [1, 2]  # the mismatch was re-asked
+
+
+# --- Request modes through instructor --------------------------------------------------------------
+
+
+def tool_call(arguments: str) -> Reply:
+    """A 200 chat completion answering with one call of the answer tool."""
+    reply = chat("")
+    message = reply.body["choices"][0]["message"]
+    message["content"] = None
+    message["tool_calls"] = [
+        {
+            "id": "call_SCRIPTED",
+            "type": "function",
+            "function": {"name": "CompactAnswer", "arguments": arguments},
+        }
+    ]
+    return reply
+
+
+def test_SCRIPTED_tools_strict_mode_sends_a_strict_tool_and_reads_its_call() -> None:
+    # instructor builds the function tool from the answer model; the schema is not repeated in
+    # the system message, and an answer with no tool call is re-asked like any unreadable one.
+    with scripted_server([chat("no tool call here"), tool_call(json.dumps(gold_answer()))]) as (
+        server
+    ):
+        doc = run(engine_for(server.base_url, backend="openai", mode="tools_strict"))
+    assert doc.error is None, doc.error
+    assert doc.validation.status == "passed", doc.validation.issues
+    assert doc.usage.calls == 2
+    first = server.bodies()[0]
+    (tool,) = first["tools"]
+    assert tool["function"]["name"] == "CompactAnswer"
+    assert tool["function"]["strict"] is True
+    assert "inspections" in tool["function"]["parameters"]["properties"]
+    assert first["tool_choice"] == {"type": "function", "function": {"name": "CompactAnswer"}}
+    assert "response_format" not in first
+    assert '"properties"' not in first["messages"][0]["content"]
+
+
+def test_SCRIPTED_a_batch_keeps_at_most_concurrency_requests_in_flight(tmp_path: Path) -> None:
+    # The pipeline lets in twice as many letters as requests, so that letters being checked
+    # leave no request slot idle; the server still never sees more than the limit at once.
+    paths = []
+    for i in range(6):
+        path = tmp_path / f"letter-{i}.txt"
+        path.write_text(letter_text(), encoding="utf-8")
+        paths.append(path)
+    script = []
+    for _ in paths:
+        reply = good()
+        reply.delay = 0.2
+        script.append(reply)
+    with scripted_server(script) as server:
+        docs = [
+            x.document for x in iter_extracted(paths, engine_for(server.base_url), concurrency=2)
+        ]
+    assert [d.validation.status for d in docs] == ["passed"] * 6
+    arrivals = [seen.at for seen in server.seen]
+    # a request is at the server from its arrival until its answer, 0.2 s later
+    in_flight = [sum(a <= t < a + 0.2 for a in arrivals) for t in arrivals]
+    assert max(in_flight) == 2

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ofsted_extractor.loading import LoadedText
-from ofsted_extractor.schema import Disagreement, EngineInfo, Letter, Usage
+from ofsted_extractor.schema import Disagreement, EngineInfo, Issue, Letter, Usage
 
 
 @dataclass
@@ -18,6 +18,11 @@ class EngineResult:
     disagreements: list[Disagreement] = field(default_factory=list)
     #: The LLM's last raw answer, kept when the record may end up flagged.
     last_answer: str | None = None
+    #: The validators' issues for `letter` when the engine already ran them on it (with spans
+    #: attached), so the pipeline does not run them twice; None: the pipeline runs them.
+    issues: list[Issue] | None = None
+    #: Ask the pipeline to compare `letter` with the rules engine's (the LLM engine does).
+    cross_check: bool = False
 
 
 class Engine(Protocol):

@@ -17,6 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ofsted_extractor.engines.base import EngineResult
+from ofsted_extractor.schema import Letter, Usage
+
 
 def cache_key(**parts: str) -> str:
     """Hash the named parts (order-independent) into a hex key."""
@@ -55,3 +58,26 @@ class AnswerCache:
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
+
+
+def entry_from_result(result: EngineResult) -> dict[str, Any]:
+    """What the cache keeps of a result: the letter (spans included), usage, last answer.
+
+    Issues and disagreements are not kept: the pipeline works them out again, so a cached
+    answer is judged by today's validators.
+    """
+    return {
+        "letter": result.letter.model_dump(mode="json"),
+        "usage": result.usage.model_dump(mode="json"),
+        "last_answer": result.last_answer,
+    }
+
+
+def result_from_entry(entry: dict[str, Any]) -> EngineResult:
+    """The result a cache entry stands for. A hit costs nothing this run: zero calls, cached."""
+    return EngineResult(
+        letter=Letter.model_validate(entry["letter"]),
+        usage=Usage(cached=True, cost_usd=0.0),
+        last_answer=entry.get("last_answer"),
+        cross_check=True,
+    )
