@@ -174,10 +174,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line, end excluding the "\\n"."""
     bounds: list[tuple[int, int]] = []
     start = 0
-    for m in re.finditer("\n", text):
-        bounds.append((start, m.start()))
-        start = m.end()
-    bounds.append((start, len(text)))
+    for line in text.split("\n"):
+        end = start + len(line)
+        bounds.append((start, end))
+        start = end + 1
     return bounds
 
 
@@ -282,17 +282,24 @@ def _furniture_ranges(text: str) -> list[tuple[int, int]]:
 
     # A running header or footer repeats at the edges of pages; a line that merely repeats
     # (a glyph, a short sentence) is not furniture.
-    edge_counts = Counter(keys[i] for i in at_edge if may_repeat(keys[i]))
-    running = {key for key, n in edge_counts.items() if pages > 1 and n >= 2}
+    running: set[str] = set()
+    if pages > 1:
+        edge_counts = Counter(keys[i] for i in at_edge if may_repeat(keys[i]))
+        running = {key for key, n in edge_counts.items() if n >= 2}
 
     ranges: list[tuple[int, int]] = []
     for i, ((start, end), key) in enumerate(zip(bounds, keys, strict=True)):
         if not key:
             continue
+        # (each page-number pattern is tried only on a line that starts as it must)
         furniture = (
             key in running
-            or _PAGE_NUMBER_ANYWHERE.fullmatch(key) is not None
-            or (i in at_edge and _PAGE_NUMBER_AT_EDGE.fullmatch(key) is not None)
+            or (key[0] in "pP-[" and _PAGE_NUMBER_ANYWHERE.fullmatch(key) is not None)
+            or (
+                key[0].isdigit()
+                and i in at_edge
+                and _PAGE_NUMBER_AT_EDGE.fullmatch(key) is not None
+            )
         )
         if not furniture:
             continue
@@ -912,7 +919,7 @@ _TEXT_SUFFIXES: dict[str, SourceFormat] = {
 }
 _PDF_MAGIC = b"%PDF-"
 # Control bytes other than tab, newline, form feed and carriage return.
-_CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13} | {127}
+_CONTROL_BYTES = bytes(sorted(frozenset(range(32)) - {9, 10, 12, 13} | {127}))
 _SNIFF_BYTES = 8192
 
 
@@ -920,7 +927,7 @@ def _looks_binary(data: bytes) -> bool:
     sample = data[:_SNIFF_BYTES]
     if b"\0" in sample:
         return True
-    controls = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > len(sample) * 0.05
 
 
