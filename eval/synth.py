@@ -1357,6 +1357,8 @@ def _render_pdf(blocks: Sequence[_Block]) -> bytes:
             self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="C")
 
     pdf = _Pdf(format="A4")
+    # A fixed date: the same seed gives the same bytes (and the same sha256 in the store).
+    pdf.set_creation_date(dt.datetime(2011, 1, 1, tzinfo=dt.timezone.utc))
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     pdf.set_font("Helvetica", size=10)

@@ -174,10 +174,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line, end excluding the "\\n"."""
     bounds: list[tuple[int, int]] = []
     start = 0
-    for m in re.finditer("\n", text):
-        bounds.append((start, m.start()))
-        start = m.end()
-    bounds.append((start, len(text)))
+    for line in text.split("\n"):
+        end = start + len(line)
+        bounds.append((start, end))
+        start = end + 1
     return bounds
 
 
@@ -282,17 +282,24 @@ def _furniture_ranges(text: str) -> list[tuple[int, int]]:
 
     # A running header or footer repeats at the edges of pages; a line that merely repeats
     # (a glyph, a short sentence) is not furniture.
-    edge_counts = Counter(keys[i] for i in at_edge if may_repeat(keys[i]))
-    running = {key for key, n in edge_counts.items() if pages > 1 and n >= 2}
+    running: set[str] = set()
+    if pages > 1:
+        edge_counts = Counter(keys[i] for i in at_edge if may_repeat(keys[i]))
+        running = {key for key, n in edge_counts.items() if n >= 2}
 
     ranges: list[tuple[int, int]] = []
     for i, ((start, end), key) in enumerate(zip(bounds, keys, strict=True)):
         if not key:
             continue
+        # (each page-number pattern is tried only on a line that starts as it must)
         furniture = (
             key in running
-            or _PAGE_NUMBER_ANYWHERE.fullmatch(key) is not None
-            or (i in at_edge and _PAGE_NUMBER_AT_EDGE.fullmatch(key) is not None)
+            or (key[0] in "pP-[" and _PAGE_NUMBER_ANYWHERE.fullmatch(key) is not None)
+            or (
+                key[0].isdigit()
+                and i in at_edge
+                and _PAGE_NUMBER_AT_EDGE.fullmatch(key) is not None
+            )
         )
         if not furniture:
             continue
@@ -306,9 +313,14 @@ def _furniture_ranges(text: str) -> list[tuple[int, int]]:
 def _remove_furniture(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     # A form feed inside a line (pdftotext puts it at the start of the next page's first line,
     # but a paste may not) starts a line of its own, so page edges are lines.
-    text, offsets = _sub(text, offsets, r"(?<![\n\f])\f", "\n\f")
+    paged = "\f" in text
+    if paged:
+        text, offsets = _sub(text, offsets, r"(?<![\n\f])\f", "\n\f")
     ranges = _furniture_ranges(text)
-    text, offsets = _replace_ranges(text, offsets, ((s, e, "") for s, e in ranges))
+    if ranges:
+        text, offsets = _replace_ranges(text, offsets, ((s, e, "") for s, e in ranges))
+    if not paged:
+        return text, offsets
     # A page break, with the blank lines around it, is one line break: the blank lines at a
     # page's foot are margin, not paragraph breaks, and a paragraph often runs over the break.
     # The indentation of the next page's first line stays: it may be a bullet's only cue.
@@ -701,46 +713,150 @@ def _join_wrapped(text: str, offsets: list[int]) -> tuple[str, list[int]]:
 _Step = Callable[[str, list[int]], tuple[str, list[int]]]
 
 
-def _regex_step(pattern: str | re.Pattern[str], repl: _Repl) -> _Step:
-    def step(text: str, offsets: list[int]) -> tuple[str, list[int]]:
-        return _sub(text, offsets, pattern, repl)
+#: What a step needs in the text to change anything: substrings, any of which must occur.
+_Needs = Callable[[str], bool]
 
-    return step
 
+def _any_of(*needles: str) -> _Needs:
+    """The text holds one of `needles` (str.__contains__ scans at memory speed, and a character
+    wider than the text's widest one is refused without a scan, which the regex engine's
+    position-by-position search cannot do)."""
+    return lambda text: any(_has(text, needle) for needle in needles)
+
+
+def _has(text: str, needle: str) -> bool:
+    # One character is found with memchr; a longer needle takes a slower search, so its first
+    # character (often absent) is looked for first.
+    return needle[0] in text and needle in text
+
+
+def _at_line_start(*starts: str) -> _Needs:
+    """The text holds one of `starts` at the start of a line (of the text, or after a newline or
+    a form feed)."""
+
+    def needs(text: str) -> bool:
+        # The bare start first: most are absent, and one character is found at memory speed.
+        return any(
+            _has(text, s) and (text.startswith(s) or f"\n{s}" in text or _has(text, f"\f{s}"))
+            for s in starts
+        )
+
+    return needs
+
+
+def _both(a: _Needs, b: _Needs) -> _Needs:
+    return lambda text: a(text) and b(text)
+
+
+@dataclass(frozen=True)
+class _RegexStep:
+    """A `_sub` step. `needs`, when given, is a condition the text must meet for `pattern` to
+    match at all: a cheap test that skips the regex pass over text it cannot change (most
+    steps repair a conversion the letter did not go through)."""
+
+    pattern: re.Pattern[str]
+    repl: _Repl
+    needs: _Needs | None = None
+
+    def __call__(self, text: str, offsets: list[int]) -> tuple[str, list[int]]:
+        if self.needs is not None and not self.needs(text):
+            return text, offsets
+        return _sub(text, offsets, self.pattern, self.repl)
+
+
+def _regex_step(pattern: str | re.Pattern[str], repl: _Repl, needs: _Needs | None = None) -> _Step:
+    return _RegexStep(re.compile(pattern) if isinstance(pattern, str) else pattern, repl, needs)
+
+
+def _chars(char_class: str) -> tuple[str, ...]:
+    """The characters of a "[...]" class written as single characters and "a-z" ranges."""
+    body, i = char_class[1:-1], 0
+    out: list[str] = []
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            out.extend(chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1))
+            i += 3
+        else:
+            out.append(body[i])
+            i += 1
+    return tuple(out)
+
+
+def _verdict_cells_apart(text: str) -> bool:
+    """Whether "children's services assessment" ends a line and "performs " starts the next
+    line that is not blank (what _VERDICT_CELLS needs). Text beyond ASCII always goes to the
+    regex: its case-insensitive matching folds characters (the Kelvin sign, the long s) that
+    str.lower leaves alone."""
+    if not text.isascii():
+        return True
+    lower, heading = text.lower(), "children's services assessment"
+    at = lower.find(heading)
+    while at >= 0:
+        rest = lower[at + len(heading) :]
+        if rest.lstrip(" \t").startswith("\n") and rest.lstrip(" \t\n").startswith("performs "):
+            return True
+        at = lower.find(heading, at + 1)
+    return False
+
+
+def _strip(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """`^\\s+|\\s+$` removed (str.strip and the regex's \\s are the same Unicode whitespace)."""
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    if start == 0 and end == len(text):
+        return text, offsets
+    if start >= end:
+        return "", offsets[-1:]
+    return text[start:end], [*offsets[start:end], offsets[-1]]
+
+
+# A space or tab that ends a line or a page.
+_TRAILING_BLANKS = (" \n", "\t\n", " \f", "\t\f")
+_BULLET_MARKS = (*BULLET_GLYPHS, "* ", "*\t", "+ ", "+\t", "- ", "-\t")
 
 _PIPELINE: tuple[_Step, ...] = (
     # Characters.
-    _regex_step(r"\r\n?|[\v\u2028\u2029]", "\n"),
+    _regex_step(r"\r\n?|[\v\u2028\u2029]", "\n", _any_of("\r", "\v", "\u2028", "\u2029")),
     # A soft hyphen at a line break splits a word: the two halves are one word.
-    _regex_step(r"\u00ad[ \t]*\n[ \t]*", ""),
-    _regex_step(_ZERO_WIDTH, ""),
-    _regex_step(_UNICODE_SPACES, " "),
-    _regex_step("[" + "".join(_LIGATURES) + "]", lambda m: _LIGATURES[m.group()]),
-    _regex_step(_SINGLE_QUOTES, "'"),
-    _regex_step(_DOUBLE_QUOTES, '"'),
-    _regex_step(_DASHES, "-"),
+    _regex_step(r"\u00ad[ \t]*\n[ \t]*", "", _any_of("\u00ad")),
+    _regex_step(_ZERO_WIDTH, "", _any_of(*_chars(_ZERO_WIDTH))),
+    _regex_step(_UNICODE_SPACES, " ", _any_of(*_chars(_UNICODE_SPACES))),
+    _regex_step(
+        "[" + "".join(_LIGATURES) + "]", lambda m: _LIGATURES[m.group()], _any_of(*_LIGATURES)
+    ),
+    _regex_step(_SINGLE_QUOTES, "'", _any_of(*_chars(_SINGLE_QUOTES))),
+    _regex_step(_DOUBLE_QUOTES, '"', _any_of(*_chars(_DOUBLE_QUOTES))),
+    _regex_step(_DASHES, "-", _any_of(*_chars(_DASHES))),
     # Markup. Bullets first, so a "* " bullet is not read as the start of an italic.
-    _regex_step(_BULLET_INDENT, ""),
-    _regex_step(_BULLET, "- "),
-    _regex_step(_HEADING_MARK, ""),
-    _regex_step(_BOLD_STARS, r"\1"),
-    _regex_step(_BOLD_UNDERSCORES, r"\1"),
-    _regex_step(_ITALIC_STARS, r"\1"),
+    _regex_step(_BULLET_INDENT, "", _both(_at_line_start(" ", "\t"), _any_of(*_BULLET_MARKS))),
+    # (a "- " bullet is already canonical: only "-" before a tab or two spaces is changed)
+    _regex_step(
+        _BULLET, "- ", _at_line_start(*BULLET_GLYPHS, "* ", "*\t", "+ ", "+\t", "-\t", "-  ")
+    ),
+    _regex_step(_HEADING_MARK, "", _any_of("#")),
+    _regex_step(_BOLD_STARS, r"\1", _any_of("**")),
+    _regex_step(_BOLD_UNDERSCORES, r"\1", _any_of("__")),
+    _regex_step(_ITALIC_STARS, r"\1", _any_of("*")),
     # The letterhead column, before its gap to the address column is closed up.
     _remove_letterhead,
     # Spaces.
-    _regex_step(r" *\t[ \t]*", "\t"),
-    _regex_step(r"[ \t]+(?=\n|\f|$)", ""),
+    # (a tab alone is replaced by itself: only a space or a tab beside it changes the text)
+    _regex_step(r" *\t[ \t]*", "\t", _any_of(" \t", "\t\t", "\t ")),
+    _regex_step(
+        r"[ \t]+(?=\n|\f|$)",
+        "",
+        lambda text: text.endswith((" ", "\t")) or any(_has(text, s) for s in _TRAILING_BLANKS),
+    ),
     # Indentation stays (as one space) until the bullet cues are read: it can be the only one.
-    _regex_step(r"(?<=\S) {2,}", " "),
-    _regex_step(_LEADING_SPACES, " "),
+    _regex_step(r"(?<=\S) {2,}", " ", _any_of("  ")),
+    _regex_step(_LEADING_SPACES, " ", _at_line_start(" ")),
     # Pages, blank lines, bullets, wrapping.
     _remove_furniture,
-    _regex_step(_VERDICT_CELLS, " "),
+    _regex_step(_VERDICT_CELLS, " ", _verdict_cells_apart),
     _bullet_cues,
-    _regex_step(_LEADING_SPACES, ""),
-    _regex_step(r"(\n\n)\n+", r"\1"),
-    _regex_step(r"^\s+|\s+$", ""),
+    _regex_step(_LEADING_SPACES, "", _at_line_start(" ")),
+    _regex_step(r"(\n\n)\n+", r"\1", _any_of("\n\n\n")),
+    _strip,
     _join_wrapped,
 )
 
@@ -803,7 +919,7 @@ _TEXT_SUFFIXES: dict[str, SourceFormat] = {
 }
 _PDF_MAGIC = b"%PDF-"
 # Control bytes other than tab, newline, form feed and carriage return.
-_CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13} | {127}
+_CONTROL_BYTES = bytes(sorted(frozenset(range(32)) - {9, 10, 12, 13} | {127}))
 _SNIFF_BYTES = 8192
 
 
@@ -811,7 +927,7 @@ def _looks_binary(data: bytes) -> bool:
     sample = data[:_SNIFF_BYTES]
     if b"\0" in sample:
         return True
-    controls = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > len(sample) * 0.05
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -30,6 +31,7 @@ from ofsted_extractor.schema import (
     Document,
     EngineInfo,
     ErrorInfo,
+    Finding,
     Letter,
     Source,
     SourceFormat,
@@ -260,7 +262,7 @@ def attach_spans(doc: LoadedText, letter: Letter) -> Letter:
     Values the engine already placed keep their spans; a value that cannot be found verbatim
     keeps none (the validators report it).
     """
-    data = letter.model_copy(deep=True)
+    data = _copy_for_spans(letter)
 
     def place(needle: str, start: int = 0) -> tuple[int, Span | None]:
         at = doc.text.find(needle, start) if needle else -1
@@ -288,6 +290,24 @@ def attach_spans(doc: LoadedText, letter: Letter) -> Letter:
     return data
 
 
+def _copy_for_spans(letter: Letter) -> Letter:
+    """A copy of `letter` whose findings, counts, inspections and provenance `attach_spans` may
+    change without touching `letter` (a cached engine answer); the rest is shared, unchanged.
+    A deep copy would copy every string and span of the record to change a few."""
+
+    def finding(f: Finding) -> Finding:
+        return f.model_copy(update={"counts": [c.model_copy() for c in f.counts]})
+
+    return letter.model_copy(
+        update={
+            "strengths": [finding(f) for f in letter.strengths],
+            "areas_for_improvement": [finding(f) for f in letter.areas_for_improvement],
+            "safeguarding_inspections": [i.model_copy() for i in letter.safeguarding_inspections],
+            "provenance": dict(letter.provenance),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Extracted:
     """One finished input of a batch: its Document, the text its spans point into (None when
@@ -302,9 +322,38 @@ class Extracted:
     endpoint_error: str | None = None
 
 
-def _extract_in_worker(path: Path, limits: Limits) -> Extracted:
-    """One file through the rules engine, in a worker process of `iter_extracted`."""
-    return next(_iter_in_loop([path], RulesEngine(), concurrency=1, limits=limits))
+def extract_path(path: Path, engine: Engine, limits: Limits = DEFAULT_LIMITS) -> Extracted:
+    """One file through a synchronous engine: read, extract, validate. Never raises
+    ExtractorError: an input that cannot be read or extracted gives a failed Document."""
+    started = time.perf_counter()
+    try:
+        check_file(path, limits)
+        doc = load_file(path)
+        check_text(str(path), doc.text, limits)
+    except InputError as exc:
+        document = failed_document(Source(path=str(path)), engine.info(), exc)
+        return Extracted(path, document, None, time.perf_counter() - started)
+    try:
+        result = engine.extract(doc)
+    except ExtractorError as exc:
+        document = failed_document(_source(doc), engine.info(), exc)
+        seconds = time.perf_counter() - started
+        return Extracted(path, document, doc.original, seconds, endpoint_problem(exc))
+    document = finish(doc, engine.info(), result)
+    return Extracted(path, document, doc.original, time.perf_counter() - started)
+
+
+#: The rules engine of a worker process (built once per process, not per letter).
+_WORKER_ENGINE: RulesEngine | None = None
+
+
+def _extract_in_worker(paths: list[Path], limits: Limits) -> list[Extracted]:
+    """A few files through the rules engine, in a worker process of `iter_extracted` (a chunk
+    per task: one round trip between the processes carries several letters)."""
+    global _WORKER_ENGINE
+    if _WORKER_ENGINE is None:
+        _WORKER_ENGINE = RulesEngine()
+    return [extract_path(path, _WORKER_ENGINE, limits) for path in paths]
 
 
 def iter_extracted(
@@ -326,28 +375,37 @@ def iter_extracted(
     letters go to `jobs` worker processes instead, at most twice as many in flight, so memory
     stays flat however long the batch.
     """
-    if jobs > 1 and isinstance(engine, RulesEngine):
-        yield from _iter_in_processes(paths, jobs=jobs, limits=limits)
+    if isinstance(engine, RulesEngine):
+        if jobs > 1:
+            yield from _iter_in_processes(paths, jobs=jobs, limits=limits)
+        else:
+            # CPU work with nothing to wait on: a plain loop (an event loop and a thread per
+            # letter would only add their own cost)
+            yield from (extract_path(path, engine, limits) for path in paths)
     else:
         yield from _iter_in_loop(paths, engine, concurrency=concurrency, limits=limits)
+
+
+#: Letters a worker process takes at a time.
+_CHUNK = 8
 
 
 def _iter_in_processes(paths: Iterable[Path], *, jobs: int, limits: Limits) -> Iterator[Extracted]:
     todo = iter(paths)
     pool = ProcessPoolExecutor(max_workers=jobs)
-    pending: set[Future[Extracted]] = set()
+    pending: set[Future[list[Extracted]]] = set()
     try:
         while True:
             while len(pending) < 2 * jobs:
-                path = next(todo, None)
-                if path is None:
+                chunk = list(itertools.islice(todo, _CHUNK))
+                if not chunk:
                     break
-                pending.add(pool.submit(_extract_in_worker, path, limits))
+                pending.add(pool.submit(_extract_in_worker, chunk, limits))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                yield from future.result()
     finally:
         # a caller that stops early (an error writing the store) leaves letters in flight:
         # they are dropped, not waited for

@@ -71,10 +71,13 @@ AREAS_WORDING = (
 )
 
 # The inspection judgements a count can carry, longest first ("good or better" before "good").
-JUDGEMENT = (
-    r"(?:good\s+or\s+better|good\s+or\s+outstanding|outstanding|good|satisfactory|adequate"
-    r"|inadequate|inspected)"
-)
+#: The judgements a count can carry, in the order the pattern tries them ("good or better"
+#: before "good").
+JUDGEMENT_WORDS = (
+    "good or better", "good or outstanding", "outstanding", "good", "satisfactory", "adequate",
+    "inadequate", "inspected",
+)  # fmt: skip
+JUDGEMENT = "(?:" + "|".join(r"\s+".join(w.split()) for w in JUDGEMENT_WORDS) + ")"
 # A judgement stated as a predicate of what is counted: "are good or better",
 # "was recently judged to be inadequate", "have been inspected"
 PREDICATE = re.compile(

@@ -604,3 +604,49 @@ def test_load_text_keeps_the_given_path_and_format() -> None:
     loaded = load_text(read_example("worcestershire-2011"), path="x.pdf", fmt="pdf")
 
     assert (loaded.path, loaded.format) == ("x.pdf", "pdf")
+
+
+# --- The steps' guards ---------------------------------------------------------------------------
+
+_GUARD_ALPHABET = (
+    "ab Z.\n\n\n\f\t  \r\v*+-_#·•\uf0b7\u00ad\u200b\u00a0\u2028ﬁ‘’“”–—'"
+) + "children's services assessment performs well (3) "
+
+
+def _guard_cases() -> list[str]:
+    rng = random.Random(2011)
+    cases = [read_example(n) for n in ("worcestershire-2011", "dudley-2011")]
+    cases += [variant(case) for case in cases[:2] for variant in VARIANTS.values()]
+    cases += ["".join(rng.choices(_GUARD_ALPHABET, k=rng.randint(1, 60))) for _ in range(3000)]
+    cases += [
+        "Children's services assessment \n\n  Performs well (3)",
+        "x\n- \tbullet\n+ one\n*\ttwo\n-  three\n • four",
+        "  lead\n\f trail \t\n",
+    ]
+    return cases
+
+
+def test_a_step_skipped_by_its_guard_would_have_changed_nothing() -> None:
+    # Each guard is a cheap necessary condition for its regex to match; a guard that says "no"
+    # where the regex would match would change records. Differential over real, noisy and random
+    # text, every guarded step on its own.
+    from ofsted_extractor.loading import _PIPELINE, _RegexStep, _sub
+
+    guarded = [s for s in _PIPELINE if isinstance(s, _RegexStep) and s.needs is not None]
+    assert len(guarded) >= 15
+    for text in _guard_cases():
+        offsets = list(range(len(text) + 1))
+        for step in guarded:
+            if step.needs is not None and not step.needs(text):
+                assert _sub(text, offsets, step.pattern, step.repl) == (text, offsets), (
+                    step.pattern.pattern,
+                    text,
+                )
+
+
+def test_strip_step_is_the_regex_it_replaced() -> None:
+    from ofsted_extractor.loading import _strip, _sub
+
+    for text in [*_guard_cases(), "", " ", "\n\f\t x \u00a0\u2028 y \u3000\n"]:
+        offsets = list(range(len(text) + 1))
+        assert _strip(text, offsets) == _sub(text, offsets, r"^\s+|\s+$", ""), text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -362,3 +363,60 @@ def test_the_number_pattern_reads_the_same_numbers_as_a_plain_word_list() -> Non
         text = " ".join(rnd.choice(vocabulary) for _ in range(rnd.randint(1, 8)))
         text = rnd.choice([text, text.upper(), text.title()])
         assert [m.span() for m in a.finditer(text)] == [m.span() for m in b.finditer(text)], text
+
+
+# --- The fast searches are the plain ones ---------------------------------------------------------
+
+_WORDS_FOR_RANDOM_TEXT = (
+    "the", "The", "THE", "of", "Of", "all", "each", "none", "None", "a", "A", "further", "its",
+    "their", "out", "in", "good", "Good", "or", "better", "outstanding", "satisfactory",
+    "adequate", "inadequate", "inspected", "as", "are", "is", "was", "has", "reduced", "from",
+    "to", "number", "half", "Half", "third", "one-third", "two-thirds", "over", "more", "than",
+    "nearly", "remaining", "other", "schools", "school", "children's", "homes", "centres",
+    "special", "units", "twelve", "Twelve", "eight", "thirty-four", "Thirty-Four", "one", "two",
+    "12", "8", "1,200", "2011", "16-year-olds", "85%", "five", "Five-year", "local", "authority",
+    "council's", "it", "runs", "category", "concern", "one in five", ",", ".", ";",
+)  # fmt: skip
+
+
+def _texts_for_search() -> list[str]:
+    import random
+
+    from ofsted_extractor.eval.synth import generate
+
+    rng = random.Random(7)
+    texts = [letter_text(name) for name in LETTERS]
+    for letter in generate(60, 5):
+        texts += [f.text for f in letter.gold.strengths + letter.gold.areas_for_improvement]
+    for _ in range(3000):
+        texts.append(" ".join(rng.choices(_WORDS_FOR_RANDOM_TEXT, k=rng.randint(1, 25))))
+    texts += ["ſeven schools are good", "Eight of the 12 \u212aent schools are good"]
+    return texts
+
+
+def test_quantity_patterns_tried_only_where_a_match_can_start_find_what_finditer_finds() -> None:
+    from ofsted_extractor.engines.rules import QUANTITIES, _match_starts, _matches
+
+    for text in _texts_for_search():
+        starts = _match_starts(text)
+        for kind, pattern in QUANTITIES:
+            fast = [m.span() for m in _matches(kind, pattern, text, starts)]
+            assert fast == [m.span() for m in pattern.finditer(text)], (kind, text)
+
+
+def test_one_pass_topic_search_is_the_earliest_lexicon_first_listed_on_ties() -> None:
+    from ofsted_extractor.engines.rules import TOPIC_PATTERNS
+
+    def reference(text: str) -> str:
+        best: tuple[int, str] | None = None
+        for topic, pattern in TOPIC_PATTERNS:
+            m = pattern.search(text)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), topic)
+        return best[1] if best else "other"
+
+    # the lower-cased lexicons mean the same: no upper-case escape (\S, \W, \B, \D) in them
+    assert not any(re.search(r"\\[A-Z]", p.pattern) for _, p in TOPIC_PATTERNS)
+    texts = [*_texts_for_search(), "GCSE results at 16-year-olds", "Post-16 and SIXTH FORM"]
+    for text in texts:
+        assert topic_of(text) == reference(text), text

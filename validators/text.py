@@ -40,8 +40,11 @@ _WHITESPACE = re.compile(r"\s+")
 _LONG_WHITESPACE = re.compile(r"\s{2,}")
 
 
+@lru_cache(maxsize=8192)
 def squash(s: str) -> str:
-    """Return `s` with typographic quotes/dashes folded and every whitespace run made one space."""
+    """Return `s` with typographic quotes/dashes folded and every whitespace run made one space.
+
+    Cached: the checks squash the same finding texts and evidences many times a letter."""
     return _WHITESPACE.sub(" ", s.translate(_FOLD)).strip()
 
 

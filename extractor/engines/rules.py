@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ofsted_extractor.loading import LoadedText
@@ -34,9 +35,11 @@ from ofsted_extractor.textutil import (
     CONCERN,
     FRACTIONS,
     JUDGEMENT,
+    JUDGEMENT_WORDS,
     LETTERHEAD_WORDING,
     MONTHS,
     NUMBER,
+    NUMBER_WORDS,
     PREDICATE,
     SERVICE_NOUNS,
     STRENGTHS_WORDING,
@@ -269,14 +272,26 @@ TOPIC_PATTERNS: list[tuple[Topic, re.Pattern[str]]] = [
 ]
 
 
+# All the lexicons in one pattern, a named group each, in TOPIC_PATTERNS order: one pass finds
+# the earliest match, and where two lexicons match at the same place the first listed wins (as
+# the topic-by-topic search did). The lexicons are lower case, so on ASCII text the
+# case-sensitive copy runs over text.lower(): the same positions, and the regex engine can skip
+# to the letters a lexicon starts with instead of trying every position.
+_TOPICS: list[Topic] = [topic for topic, _ in TOPIC_PATTERNS]
+# (No lexicon uses an upper-case escape such as \\S, so lowering its source keeps its meaning.)
+_ANY_TOPIC = re.compile(
+    "|".join(f"(?P<t{i}>{p.pattern})" for i, (_, p) in enumerate(TOPIC_PATTERNS)), re.I
+)
+_ANY_TOPIC_LOWER = re.compile(
+    "|".join(f"(?P<t{i}>{p.pattern.lower()})" for i, (_, p) in enumerate(TOPIC_PATTERNS))
+)
+
+
 def topic_of(text: str) -> Topic:
     """The topic whose lexicon matches earliest in the bullet; 'other' if none does."""
-    best: tuple[int, Topic] | None = None
-    for topic, pattern in TOPIC_PATTERNS:
-        m = pattern.search(text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), topic)
-    return best[1] if best else "other"
+    # re.I folds characters str.lower leaves alone (the long s, the Kelvin sign)
+    m = _ANY_TOPIC_LOWER.search(text.lower()) if text.isascii() else _ANY_TOPIC.search(text)
+    return _TOPICS[int(m.lastgroup[1:])] if m and m.lastgroup else "other"
 
 
 # --- Counts ----------------------------------------------------------------------------------
@@ -473,14 +488,90 @@ def _number_of(subject: str | None, concern: str | None) -> tuple[bool, str | No
     return True, subject, judgement
 
 
+def _first_word(phrase: str) -> str:
+    """The first run of word characters of a phrase, lower case: "one-third" -> "one"."""
+    m = _WORD_RUN.match(phrase.lower())
+    return m.group() if m else ""
+
+
+_WORD_RUN = re.compile(r"\w+")
+_NUMBER_FIRST_WORDS = frozenset(_first_word(w) for w in NUMBER_WORDS)
+#: The first word (lower case, as a run of word characters) every match of each quantity
+#: pattern starts with, and whether it may start with a digit. Each pattern starts at a word
+#: boundary with one of these words followed by a space, a comma or a hyphen, so a match can
+#: only start where such a word does; tests/test_rules_engine.py holds the search through
+#: these starts equal to a plain finditer.
+_FIRST_WORDS: dict[str, tuple[frozenset[str], bool]] = {
+    "reduced": (frozenset({"the"}), False),
+    "as_are": (frozenset(_first_word(w) for w in JUDGEMENT_WORDS), False),
+    "fraction": (frozenset(_first_word(w) for w in (*APPROXIMATORS, *FRACTIONS)), False),
+    "of_the_total": (frozenset({"of"}), False),
+    "all": (frozenset({"all", "each"}), False),
+    "none": (frozenset({"none"}), False),
+    "further": (frozenset({"a"}), False),
+    "out_of": (_NUMBER_FIRST_WORDS, True),
+    "of": (_NUMBER_FIRST_WORDS, True),
+    "remaining": (frozenset({"the"}), False),
+    "the_n": (frozenset({"the", "its", "their"}), False),
+    "n_noun": (_NUMBER_FIRST_WORDS, True),
+    "n_bare": (_NUMBER_FIRST_WORDS, True),
+}
+_KINDS_BY_WORD: dict[str, list[str]] = {}
+for _kind, (_words, _) in _FIRST_WORDS.items():
+    for _w in _words:
+        _KINDS_BY_WORD.setdefault(_w, []).append(_kind)
+_DIGIT_KINDS = [kind for kind, (_, digits) in _FIRST_WORDS.items() if digits]
+
+
+def _match_starts(text: str) -> dict[str, list[int]] | None:
+    """Where a match of each quantity pattern can start, in order; None for text beyond ASCII
+    (re.I folds characters that str.lower leaves alone, so the words would not be found)."""
+    if not text.isascii():
+        return None
+    starts: dict[str, list[int]] = {kind: [] for kind in _FIRST_WORDS}
+    for m in _WORD_RUN.finditer(text):
+        word = m.group().lower()
+        for kind in _KINDS_BY_WORD.get(word, ()):
+            starts[kind].append(m.start())
+        if word[0].isdigit():
+            for kind in _DIGIT_KINDS:
+                starts[kind].append(m.start())
+    return starts
+
+
+def _matches(
+    kind: str, pattern: re.Pattern[str], text: str, starts: dict[str, list[int]] | None
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, trying the pattern only where a match can start: the same
+    leftmost, non-overlapping matches (none is empty)."""
+    if starts is None:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    for pos in starts[kind]:
+        if pos >= end and (m := pattern.match(text, pos)) is not None:
+            yield m
+            end = m.end()
+
+
+def _proportion_before(text: str, start: int) -> bool:
+    """Whether "one in " ends right before `start` (_ONE_IN), looked for only where the text
+    before `start` ends with "in" and a space."""
+    before = text[:start]
+    if before[-1:].isspace() and before.rstrip()[-2:].lower() == "in":
+        return _ONE_IN.search(text, 0, start) is not None
+    return False
+
+
 def _find_quantities(text: str) -> list[_Quantity]:
     taken: list[tuple[int, int]] = []
     found: list[_Quantity] = []
+    starts = _match_starts(text)
     for kind, pattern in QUANTITIES:
-        for m in pattern.finditer(text):
+        for m in _matches(kind, pattern, text, starts):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            if _ONE_IN.search(text, 0, m.start()) or (
+            if _proportion_before(text, m.start()) or (
                 (count_end := _count_end(m)) is not None and _IN_N.match(text, count_end)
             ):
                 continue  # "one in five schools": a proportion, neither one nor five schools
