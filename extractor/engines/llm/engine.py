@@ -30,7 +30,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -170,6 +170,13 @@ def _judge_in_worker(
     return judge_answer(model, max_tokens, _default_check, doc, structure, raw, cut)
 
 
+def _warm_up() -> None:
+    # A new worker process imports what checking a letter needs (about a second), and the
+    # batch keeps checking in threads until it has: letters do not wait on the start-up.
+    from ofsted_extractor import disagreements, validators  # noqa: F401
+    from ofsted_extractor.engines import rules  # noqa: F401
+
+
 class LLMEngine:
     """Fill the letter schema with an OpenAI-compatible model, validated and re-asked.
 
@@ -202,6 +209,7 @@ class LLMEngine:
         config.check()
         self.workers = config.workers if workers is None else workers
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_ready: Future[None] | None = None
         self._checks_are_default = structure_of is None and check is None
         self.config = config
         self.prompt = load_prompt(DEFAULT_PROMPTS[config.answer_format])
@@ -405,13 +413,13 @@ class LLMEngine:
         """Parse and check one answer in a worker process (a batch with `workers`) or thread."""
         max_tokens = self.config.max_output_tokens
         raw, cut = reply.content, reply.finish_reason == "length"
-        if self._pool is not None:
+        if self.executor is not None:
             # the raw text travels (instructor's parsed answer is of a class made at run time,
             # which does not pickle); parsing it again there costs a fraction of a millisecond
             loop = asyncio.get_running_loop()
             fmt = self.config.answer_format
             return await loop.run_in_executor(
-                self._pool, _judge_in_worker, fmt, max_tokens, doc, raw, cut
+                self.executor, _judge_in_worker, fmt, max_tokens, doc, raw, cut
             )
         return await asyncio.to_thread(
             judge_answer,
@@ -427,9 +435,10 @@ class LLMEngine:
 
     @property
     def executor(self) -> ProcessPoolExecutor | None:
-        """The worker processes of the open batch, if any (the pipeline finishes its documents
-        there too: spans, validators and the rules cross-check)."""
-        return self._pool
+        """The worker processes of the open batch, once they have started, if any (the
+        pipeline finishes its documents there too: spans and the rules cross-check)."""
+        ready = self._pool_ready
+        return self._pool if ready is not None and ready.done() else None
 
     @asynccontextmanager
     async def session(self, requests: int | None = None) -> AsyncIterator[None]:
@@ -447,6 +456,7 @@ class LLMEngine:
             self._slots = asyncio.Semaphore(max(1, requests or self.config.resolved_concurrency))
         if own_pool:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self._pool_ready = self._pool.submit(_warm_up)
         try:
             async with self.transport.session():
                 yield
@@ -454,7 +464,7 @@ class LLMEngine:
             if own_slots:
                 self._slots = None
             if own_pool and self._pool is not None:
-                pool, self._pool = self._pool, None
+                pool, self._pool, self._pool_ready = self._pool, None, None
                 pool.shutdown(wait=False, cancel_futures=True)
 
     async def _complete(self, body: dict[str, Any], meter: Meter) -> Reply:
@@ -486,7 +496,8 @@ class LLMEngine:
         self, doc: LoadedText, meter: Meter, started: float
     ) -> EngineResult:
         cfg = self.config
-        structure = await asyncio.to_thread(self._structure_of, doc.text)
+        # A fraction of a millisecond: a thread hop (and its fight for the GIL) would cost more.
+        structure = self._structure_of(doc.text)
         first = self._request_for(self.shape, doc, structure)
         body = first
         judged: _Judged | None = None
