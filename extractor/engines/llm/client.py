@@ -214,6 +214,12 @@ class Transport:
         self._mode = _MODES[config.resolved_mode]
         self._strict_tool = config.resolved_mode == "tools_strict"
         self.answer_model = prepare_answer_model(answer_model, schema)
+        # instructor imports its handlers for a mode on the first call through it, half a
+        # second of CPU that would otherwise stall a batch's event loop at its first letter; a
+        # call with no response model loads them now and sends nothing.
+        instructor.patch(create=lambda **kwargs: None, mode=self._mode)(
+            response_model=None, messages=[]
+        )
 
     def _new_client(self) -> openai.AsyncOpenAI:
         cfg = self.config
