@@ -19,6 +19,7 @@ the provider's message (`LLMError`, keeping the original).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import logging
@@ -211,6 +212,7 @@ class Transport:
         self._client: openai.AsyncOpenAI | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._sessions = 0
+        self._slots: asyncio.Semaphore | None = None
         self._mode = _MODES[config.resolved_mode]
         self._strict_tool = config.resolved_mode == "tools_strict"
         self.answer_model = prepare_answer_model(answer_model, schema)
@@ -231,11 +233,14 @@ class Transport:
         )
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[openai.AsyncOpenAI]:
+    async def session(self, requests: int | None = None) -> AsyncIterator[openai.AsyncOpenAI]:
         """Share one client among every call made on this event loop until the block ends.
 
         Sessions nest (the client closes when the outermost ends). A call from another event
-        loop while one is open gets a client of its own for that call.
+        loop while one is open gets a client of its own for that call. With `requests`, the
+        outermost session keeps at most that many requests at the server at once: a slot is
+        held only while a request is on the wire, not while instructor prepares or parses it
+        nor while a retry waits out its backoff.
         """
         loop = asyncio.get_running_loop()
         if self._client is not None and self._client_loop is not loop:
@@ -244,6 +249,7 @@ class Transport:
             return
         if self._client is None:
             self._client, self._client_loop = self._new_client(), loop
+            self._slots = asyncio.Semaphore(requests) if requests else None
         self._sessions += 1
         client = self._client
         try:
@@ -251,7 +257,7 @@ class Transport:
         finally:
             self._sessions -= 1
             if self._sessions == 0:
-                self._client, self._client_loop = None, None
+                self._client, self._client_loop, self._slots = None, None, None
                 await client.close()
 
     async def complete(self, body: dict[str, Any], meter: Meter) -> Reply:
@@ -271,7 +277,8 @@ class Transport:
             LLMError: a provider error retrying cannot fix, or faults that outlasted the retries.
         """
         async with self.session() as client:  # joins the open session (one client), or opens one
-            send = self._sender(client, meter, body.get("response_format"))
+            slots = self._slots if client is self._client else None
+            send = self._sender(client, meter, body.get("response_format"), slots)
             # (patch's overloads type an async `create` as a sync one)
             create = cast(
                 Callable[..., Awaitable[BaseModel]],
@@ -296,7 +303,11 @@ class Transport:
         return Reply(content, reason, answer)
 
     def _sender(
-        self, client: openai.AsyncOpenAI, meter: Meter, response_format: dict[str, Any] | None
+        self,
+        client: openai.AsyncOpenAI,
+        meter: Meter,
+        response_format: dict[str, Any] | None,
+        slots: asyncio.Semaphore | None,
     ) -> Callable[..., Awaitable[Any]]:
         """`chat.completions.create` as instructor calls it, retrying transient faults."""
         cfg = self.config
@@ -344,9 +355,10 @@ class Transport:
                         # completion (which instructor reads): `chat.completions.create` would
                         # first walk and re-transform every parameter, about 1 ms of CPU a call
                         # on the event loop. Errors, headers and timeouts are the SDK's either way.
-                        response = await client.post(
-                            "/chat/completions", body=kwargs, cast_to=ChatCompletion
-                        )
+                        async with slots or contextlib.nullcontext():
+                            response = await client.post(
+                                "/chat/completions", body=kwargs, cast_to=ChatCompletion
+                            )
             except openai.OpenAIError as exc:
                 raise LLMError(
                     f"{cfg.resolved_backend} ({cfg.model}): {_provider_message(exc)}",

@@ -222,7 +222,6 @@ class LLMEngine:
         # (pydantic builds a JSON schema in milliseconds; per letter, that adds up).
         self.schema = answer_schema(self.answer_model)
         self.transport = Transport(config, self.answer_model, self.schema, sleep)
-        self._slots: asyncio.Semaphore | None = None  # a batch's limit on requests in flight
         self._requests: dict[str, dict[str, Any]] = {}
         self.shape = config.resolved_shape
         # A server only guessed to be "some OpenAI-compatible server" may want the other shape:
@@ -451,34 +450,22 @@ class LLMEngine:
         goes on while another's request takes its place at the server.
         """
         own_pool = self.workers > 0 and self._pool is None and self._checks_are_default
-        own_slots = self._slots is None
-        if own_slots:
-            self._slots = asyncio.Semaphore(max(1, requests or self.config.resolved_concurrency))
         if own_pool:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
             self._pool_ready = self._pool.submit(_warm_up)
         try:
-            async with self.transport.session():
+            async with self.transport.session(max(1, requests or self.config.resolved_concurrency)):
                 yield
         finally:
-            if own_slots:
-                self._slots = None
             if own_pool and self._pool is not None:
                 pool, self._pool, self._pool_ready = self._pool, None, None
                 pool.shutdown(wait=False, cancel_futures=True)
-
-    async def _complete(self, body: dict[str, Any], meter: Meter) -> Reply:
-        """One request, within the batch's limit of requests in flight (if any)."""
-        if self._slots is None:
-            return await self.transport.complete(body, meter)
-        async with self._slots:
-            return await self.transport.complete(body, meter)
 
     async def _send(self, body: dict[str, Any], meter: Meter) -> Reply:
         """Send one request; a guessed server that refuses json_schema is asked once more with
         llama-cpp-python's shape, and keeps it for the rest of the run."""
         try:
-            return await self._complete(body, meter)
+            return await self.transport.complete(body, meter)
         except LLMError as exc:
             if not (
                 self._shape_negotiable
@@ -490,7 +477,7 @@ class LLMEngine:
         fixed = self._fixed_request(self.shape)
         retry = {**body, "response_format": fixed["response_format"]}
         retry["messages"] = [{"role": "system", "content": fixed["system"]}, *body["messages"][1:]]
-        return await self._complete(retry, meter)
+        return await self.transport.complete(retry, meter)
 
     async def _extract_uncached(
         self, doc: LoadedText, meter: Meter, started: float
