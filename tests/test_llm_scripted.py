@@ -588,3 +588,23 @@ def test_SCRIPTED_a_batch_keeps_at_most_concurrency_requests_in_flight(tmp_path:
     # a request is at the server from its arrival until its answer, 0.2 s later
     in_flight = [sum(a <= t < a + 0.2 for a in arrivals) for t in arrivals]
     assert max(in_flight) == 2
+
+
+def test_SCRIPTED_a_letter_in_backoff_holds_no_request_slot(tmp_path: Path) -> None:
+    # Concurrency 1: while the first letter to ask waits out a 429's Retry-After, the other
+    # letter's request goes out instead of queueing behind the wait.
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"letter-{i}.txt"
+        path.write_text(f"{letter_text()}\nmarker-{i}\n", encoding="utf-8")
+        paths.append(path)
+    limited = error(429, "slow down", headers={"retry-after": "0.5"})
+    with scripted_server([limited, good(), good()]) as server:
+        docs = [
+            x.document for x in iter_extracted(paths, engine_for(server.base_url), concurrency=1)
+        ]
+    assert [d.validation.status for d in docs] == ["passed", "passed"]
+    asked = ["marker-0" in last_user_message(b) for b in server.bodies()]
+    assert len(asked) == 3
+    assert asked[1] != asked[0]  # the other letter, not the retry after the wait
+    assert asked[2] == asked[0]
