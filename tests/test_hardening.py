@@ -385,4 +385,6 @@ def test_redact_skips_a_pattern_only_where_it_could_not_match() -> None:
     for _ in range(4000):
         text = "".join(rng.choices(pieces, k=rng.randint(1, 14)))
         assert redact(text) == reference(text), text
-    assert re.search(MASK.replace("[", r"\[").replace("]", r"\]"), redact("ap\u0131_key=abcdefgh12"))
+    assert re.search(
+        MASK.replace("[", r"\[").replace("]", r"\]"), redact("ap\u0131_key=abcdefgh12")
+    )
