@@ -836,7 +836,7 @@ _PIPELINE: tuple[_Step, ...] = (
     _regex_step(_HEADING_MARK, "", _any_of("#")),
     _regex_step(_BOLD_STARS, r"\1", _any_of("**")),
     _regex_step(_BOLD_UNDERSCORES, r"\1", _any_of("__")),
-    _regex_step(_ITALIC_STARS, r"\1", _any_of("*")),
+    _regex_step(_ITALIC_STARS, r"\1", lambda text: text.count("*") >= 2),
     # The letterhead column, before its gap to the address column is closed up.
     _remove_letterhead,
     # Spaces.
