@@ -333,7 +333,9 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
                 doc = item.document
                 endpoint_answered |= doc.usage.calls > 0 and item.endpoint_error is None
                 extraction_seconds += item.seconds
-                written = store.add(doc, run_id=run_id, text=item.text, force=args.force)
+                written = store.add(
+                    doc, run_id=run_id, text=item.text, force=args.force, record=item.record
+                )
                 progress.step(shown(item.path.name))
                 if written.doc_id is None:  # another run into this --out wrote it first
                     skipped += 1

@@ -324,18 +324,25 @@ class Store:
         return row is not None
 
     def add(
-        self, doc: Document, *, run_id: int, text: str | None = None, force: bool = False
+        self,
+        doc: Document,
+        *,
+        run_id: int,
+        text: str | None = None,
+        force: bool = False,
+        record: str | None = None,
     ) -> Written:
         """Add one document and make it its path's current one, in one transaction.
 
         Without `force`, a document whose key is already its path's current (not failed)
-        document is not added again: another run got there first.
+        document is not added again: another run got there first. `record`, when given, is
+        `doc.model_dump_json()` already made.
 
         Raises:
             StoreError: the database cannot be written (disk full, read-only, ...); nothing of
                 this document is kept and nothing written before is lost.
         """
-        raw = doc.model_dump_json()
+        raw = record if record is not None else doc.model_dump_json()
         record = redact(raw)
         if record != raw:  # a key-shaped string was masked: store the masked document
             doc = Document.model_validate_json(record)
