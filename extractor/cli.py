@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -315,7 +316,7 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
             yield path
 
     progress = Progress(len(letters), err, enabled=not args.quiet)
-    this_run: list[Document] = []
+    this_run = RunTally()
     started = time.perf_counter()
     extraction_seconds = 0.0
     problem: ExtractorError | None = None
@@ -332,12 +333,14 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
                 doc = item.document
                 endpoint_answered |= doc.usage.calls > 0 and item.endpoint_error is None
                 extraction_seconds += item.seconds
-                written = store.add(doc, run_id=run_id, text=item.text, force=args.force)
+                written = store.add(
+                    doc, run_id=run_id, text=item.text, force=args.force, record=item.record
+                )
                 progress.step(shown(item.path.name))
                 if written.doc_id is None:  # another run into this --out wrote it first
                     skipped += 1
                     continue
-                this_run.append(doc)
+                this_run.add(doc)
                 if doc.validation.status == "failed":
                     message = doc.error.message if doc.error else "unknown error"
                     detail = one_line(message.removeprefix(f"{item.path}: "))
@@ -349,10 +352,10 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
         problem = exc
     finally:
         progress.close()
-    status = Counter(d.validation.status for d in this_run)
+    status = this_run.status
     totals = {
         "inputs": len(letters),
-        "extracted": len(this_run),
+        "extracted": this_run.letters,
         "skipped": skipped,
         "passed": status["passed"],
         "flagged": status["flagged"],
@@ -378,6 +381,33 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
             stream=sys.stdout,
         )
     return EXIT_FAILED_INPUT if status["failed"] else EXIT_OK
+
+
+@dataclass
+class RunTally:
+    """What the summary says of this run's letters, added up as they come (a batch's records
+    are not kept in memory: they are in the store)."""
+
+    letters: int = 0
+    status: Counter[str] = field(default_factory=Counter)
+    calls: int = 0
+    reasks: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    costs: list[float] = field(default_factory=list)
+
+    def add(self, doc: Document) -> None:
+        usage = doc.usage
+        self.letters += 1
+        self.status[doc.validation.status] += 1
+        self.calls += usage.calls
+        self.reasks += usage.reasks
+        self.cached += usage.cached
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        if usage.cost_usd is not None:
+            self.costs.append(usage.cost_usd)
 
 
 class Progress:
@@ -421,7 +451,7 @@ class Progress:
 
 
 def print_summary(
-    this_run: list[Document],
+    this_run: RunTally,
     store: Store,
     *,
     skipped: int,
@@ -444,7 +474,7 @@ def print_summary(
     )
     total = sum(status.values())
     rows = [
-        ("letters in this run", str(len(this_run))),
+        ("letters in this run", str(this_run.letters)),
         ("skipped (already done)", str(skipped)),
         ("passed", str(status["passed"])),
         ("flagged", str(status["flagged"])),
@@ -452,16 +482,15 @@ def print_summary(
     ]
     for g, label in ((4, "excellently"), (3, "well"), (2, "adequately"), (1, "poorly")):
         rows.append((f"grade {g} (performs {label})", str(grades[g])))
-    calls = sum(d.usage.calls for d in this_run)
-    if calls or any(d.usage.cached for d in this_run):
+    if this_run.calls or this_run.cached:
         rows += [
-            ("LLM calls", str(calls)),
-            ("re-asks", str(sum(d.usage.reasks for d in this_run))),
-            ("cached letters", str(sum(1 for d in this_run if d.usage.cached))),
-            ("prompt tokens", str(sum(d.usage.prompt_tokens for d in this_run))),
-            ("completion tokens", str(sum(d.usage.completion_tokens for d in this_run))),
+            ("LLM calls", str(this_run.calls)),
+            ("re-asks", str(this_run.reasks)),
+            ("cached letters", str(this_run.cached)),
+            ("prompt tokens", str(this_run.prompt_tokens)),
+            ("completion tokens", str(this_run.completion_tokens)),
         ]
-        costs = [d.usage.cost_usd for d in this_run if d.usage.cost_usd is not None]
+        costs = this_run.costs
         rows.append(("estimated cost (USD)", f"{sum(costs):.4f}" if costs else "unknown"))
     rows += [
         ("extraction time, summed over letters (s)", f"{extraction:.2f}"),

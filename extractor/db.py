@@ -324,18 +324,28 @@ class Store:
         return row is not None
 
     def add(
-        self, doc: Document, *, run_id: int, text: str | None = None, force: bool = False
+        self,
+        doc: Document,
+        *,
+        run_id: int,
+        text: str | None = None,
+        force: bool = False,
+        record: str | None = None,
     ) -> Written:
         """Add one document and make it its path's current one, in one transaction.
 
         Without `force`, a document whose key is already its path's current (not failed)
-        document is not added again: another run got there first.
+        document is not added again: another run got there first. `record`, when given, is
+        `doc.model_dump_json()` already made.
 
         Raises:
             StoreError: the database cannot be written (disk full, read-only, ...); nothing of
                 this document is kept and nothing written before is lost.
         """
-        doc = Document.model_validate_json(redact(doc.model_dump_json()))
+        raw = record if record is not None else doc.model_dump_json()
+        record = redact(raw)
+        if record != raw:  # a key-shaped string was masked: store the masked document
+            doc = Document.model_validate_json(record)
         path = doc.source.path
         key = document_key(doc.source.sha256, doc.engine)
         with self._write():
@@ -346,11 +356,11 @@ class Store:
                     "INSERT OR IGNORE INTO texts (sha256, text) VALUES (?, ?)",
                     (doc.source.sha256, text),
                 )
-            doc_id = self._insert_document(doc, key, run_id)
+            doc_id = self._insert_document(doc, key, run_id, record)
             self._make_current(doc, doc_id)
         return Written(doc_id)
 
-    def _insert_document(self, doc: Document, key: str, run_id: int) -> int:
+    def _insert_document(self, doc: Document, key: str, run_id: int, record: str) -> int:
         e = doc.engine
         cur = self.conn.execute(
             "INSERT INTO documents (key, path, sha256, format, engine, engine_version, model, "
@@ -372,7 +382,7 @@ class Store:
                 doc.error.message if doc.error else None,
                 run_id,
                 _now(),
-                doc.model_dump_json(),
+                record,
             ),
         )
         assert cur.lastrowid is not None
@@ -391,9 +401,9 @@ class Store:
             f"INSERT INTO letters ({cols}) VALUES ({', '.join('?' for _ in row)})",
             tuple(row.values()),
         )
-        for position, issue in enumerate(doc.validation.issues):
-            self.conn.execute(
-                "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self.conn.executemany(
+            "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     doc_id,
                     path,
@@ -404,19 +414,24 @@ class Store:
                     issue.expected,
                     issue.found,
                     issue.message,
-                ),
-            )
-        for position, d in enumerate(doc.disagreements):
-            self.conn.execute(
-                "INSERT INTO disagreements VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, path, position, d.field, d.llm, d.rules, d.supported_by_text),
-            )
+                )
+                for position, issue in enumerate(doc.validation.issues)
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO disagreements VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (doc_id, path, position, d.field, d.llm, d.rules, d.supported_by_text)
+                for position, d in enumerate(doc.disagreements)
+            ],
+        )
         if lt is None:
             return
+        findings: list[tuple[Any, ...]] = []
+        counts: list[tuple[Any, ...]] = []
         for list_name in _LISTS:
             for position, f in enumerate(getattr(lt, list_name)):
-                self.conn.execute(
-                    "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                findings.append(
                     (
                         doc_id,
                         path,
@@ -426,29 +441,32 @@ class Store:
                         f.text,
                         f.span.start if f.span else None,
                         f.span.end if f.span else None,
-                    ),
-                )
-                for cpos, c in enumerate(f.counts):
-                    self.conn.execute(
-                        "INSERT INTO counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            doc_id,
-                            path,
-                            list_name,
-                            position,
-                            cpos,
-                            c.subject,
-                            c.count,
-                            c.total,
-                            c.judgement,
-                            c.evidence,
-                            c.span.start if c.span else None,
-                            c.span.end if c.span else None,
-                        ),
                     )
-        for position, insp in enumerate(lt.safeguarding_inspections):
-            self.conn.execute(
-                "INSERT INTO inspections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                counts.extend(
+                    (
+                        doc_id,
+                        path,
+                        list_name,
+                        position,
+                        cpos,
+                        c.subject,
+                        c.count,
+                        c.total,
+                        c.judgement,
+                        c.evidence,
+                        c.span.start if c.span else None,
+                        c.span.end if c.span else None,
+                    )
+                    for cpos, c in enumerate(f.counts)
+                )
+        self.conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", findings)
+        self.conn.executemany(
+            "INSERT INTO counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", counts
+        )
+        self.conn.executemany(
+            "INSERT INTO inspections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     doc_id,
                     path,
@@ -459,8 +477,10 @@ class Store:
                     insp.evidence,
                     insp.span.start if insp.span else None,
                     insp.span.end if insp.span else None,
-                ),
-            )
+                )
+                for position, insp in enumerate(lt.safeguarding_inspections)
+            ],
+        )
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -1,16 +1,19 @@
 """Tidy files rebuilt from the database: records.jsonl and one CSV per table.
 
 All are read in one snapshot of the database, so they agree with each other, and each is
-written to a temporary file and renamed over the old one, so a reader (or a full disk) never
-sees half a file. Cells hold one value each: no lists packed into strings.
+streamed into a temporary file and renamed over the old one once all are written, so a reader
+(or a full disk) never sees half a file. Cells hold one value each: no lists packed into strings.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import os
+import sqlite3
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TextIO
 
 from ofsted_extractor.db import Store
 from ofsted_extractor.errors import StoreError
@@ -53,29 +56,71 @@ EXPORTS = (RECORDS, *_TABLES)
 def export_all(store: Store, out_dir: Path) -> list[Path]:
     """Write records.jsonl and the CSV tables into `out_dir`; returns the paths written.
 
+    Rows stream from the database into the temporary files (memory stays flat however many
+    letters the store holds); the files replace the old ones only when all are written.
+
     Raises:
-        StoreError: a file cannot be written (the old one is then left as it was).
+        StoreError: a file cannot be written (the old ones are then left as they were).
     """
-    contents: dict[str, str] = {}
-    with store.snapshot():
-        rows = store.query(
-            "SELECT record FROM letters JOIN documents USING (doc_id) ORDER BY letters.path"
-        )
-        contents[RECORDS] = "".join(f"{r['record']}\n" for r in rows)
-        for name, sql in _TABLES.items():
-            cur = store.conn.execute(sql)
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow([c[0] for c in cur.description])
-            # None is an empty cell; numbers stay numbers (no "3.0").
-            writer.writerows(["" if v is None else v for v in row] for row in cur)
-            contents[name] = buf.getvalue()
-    written = []
-    for name, content in contents.items():
-        path = out_dir / name
-        atomic_write(path, content)
-        written.append(path)
-    return written
+    done: list[tuple[Path, Path]] = []  # (temporary file, its final path)
+    try:
+        with store.snapshot():
+            records = store.conn.execute(
+                "SELECT record FROM letters JOIN documents USING (doc_id) ORDER BY letters.path"
+            )
+            done.append(_streamed(out_dir / RECORDS, partial(_write_records, rows=records)))
+            for name, sql in _TABLES.items():
+                cur = store.conn.execute(sql)
+                done.append(_streamed(out_dir / name, partial(_write_csv, cur=cur)))
+        for tmp, path in done:
+            _replace(tmp, path)
+    finally:
+        for tmp, _ in done:
+            tmp.unlink(missing_ok=True)
+    return [path for _, path in done]
+
+
+def _write_records(fh: TextIO, rows: sqlite3.Cursor) -> None:
+    for (record,) in rows:
+        fh.write(record)
+        fh.write("\n")
+
+
+def _write_csv(fh: TextIO, cur: sqlite3.Cursor) -> None:
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow([c[0] for c in cur.description])
+    # None is an empty cell; numbers stay numbers (no "3.0").
+    writer.writerows(["" if v is None else v for v in row] for row in cur)
+
+
+def _write_text(fh: TextIO, content: str) -> None:
+    fh.write(content)
+
+
+def _temporary(path: Path) -> Path:
+    # The pid keeps two runs finishing at once from writing the same temporary file.
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _streamed(path: Path, write: Callable[[TextIO], None]) -> tuple[Path, Path]:
+    """Write `path`'s new content into its temporary file, fsync'ed; (temporary, path)."""
+    tmp = _temporary(path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path} ({exc.strerror or exc}); it is unchanged") from exc
+    return tmp, path
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path} ({exc.strerror or exc}); it is unchanged") from exc
 
 
 def atomic_write(path: Path, content: str) -> None:
@@ -84,14 +129,8 @@ def atomic_write(path: Path, content: str) -> None:
     Raises:
         StoreError: it cannot be written (full disk, read-only folder); the old file is kept.
     """
-    # The pid keeps two runs finishing at once from writing the same temporary file.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp, _ = _streamed(path, partial(_write_text, content=content))
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
+        _replace(tmp, path)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path} ({exc.strerror or exc}); it is unchanged") from exc

@@ -117,12 +117,17 @@ def _template_pieces(template: str, rx: re.Pattern[str]) -> list[_Piece]:
 
 
 def _sub(
-    text: str, offsets: list[int], pattern: str | re.Pattern[str], repl: _Repl
+    text: str,
+    offsets: list[int],
+    pattern: str | re.Pattern[str],
+    repl: _Repl,
+    matches: Iterable[re.Match[str]] | None = None,
 ) -> tuple[str, list[int]]:
     """`re.sub` that also rewrites `offsets` (len(text) + 1 entries, the last one the end).
 
     Literal replacement characters map to the match start; group references (\\1, \\g<name>)
     keep the offsets of the characters they copy; deleted characters disappear from the map.
+    `matches`, when given, are `pattern`'s matches in order (found another way than finditer).
     """
     rx = re.compile(pattern) if isinstance(pattern, str) else pattern
     fixed = _template_pieces(repl, rx) if isinstance(repl, str) else None
@@ -130,7 +135,7 @@ def _sub(
     out: list[str] = []
     out_offsets: list[int] = []
     pos = 0
-    for m in rx.finditer(text):
+    for m in rx.finditer(text) if matches is None else matches:
         start, end = m.span()
         out.append(text[pos:start])
         out_offsets.extend(offsets[pos:start])
@@ -195,14 +200,21 @@ _DASHES = "[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]"
 
 # Where a line starts: a page's first line starts after the form feed.
 _LINE_START = r"(?m)(?:^|(?<=\f))"
+# (Each pattern that starts a line is also kept without _LINE_START, as its *_BODY: a
+# _LineStartStep tries the body at line starts only, instead of the regex engine testing
+# _LINE_START at every character.)
 # Word's Symbol and Wingdings bullets come through as private-use characters (U+F0B7 is the
 # Symbol font's round bullet), as pypdf, pdftotext and PDFium give them.
 _BULLET_GLYPHS = BULLET_GLYPHS
-_BULLET_INDENT = re.compile(rf"{_LINE_START}[ \t]+(?=[{_BULLET_GLYPHS}]|[*+-][ \t])")
+_BULLET_INDENT_BODY = re.compile(rf"[ \t]+(?=[{_BULLET_GLYPHS}]|[*+-][ \t])")
+_BULLET_INDENT = re.compile(_LINE_START + _BULLET_INDENT_BODY.pattern)
 # Any bullet but a plain "- ", which is already canonical.
-_BULLET = re.compile(rf"{_LINE_START}(?!- \S)(?:[{_BULLET_GLYPHS}]|[*+-](?=[ \t]))[ \t]*(?=\S)")
-_HEADING_MARK = re.compile(rf"{_LINE_START}[ \t]*#{{1,6}}[ \t]+")
-_LEADING_SPACES = re.compile(rf"{_LINE_START} +")
+_BULLET_BODY = re.compile(rf"(?!- \S)(?:[{_BULLET_GLYPHS}]|[*+-](?=[ \t]))[ \t]*(?=\S)")
+_BULLET = re.compile(_LINE_START + _BULLET_BODY.pattern)
+_HEADING_MARK_BODY = re.compile(r"[ \t]*#{1,6}[ \t]+")
+_HEADING_MARK = re.compile(_LINE_START + _HEADING_MARK_BODY.pattern)
+_LEADING_SPACES_BODY = re.compile(r" +")
+_LEADING_SPACES = re.compile(_LINE_START + _LEADING_SPACES_BODY.pattern)
 # Bold may run over a wrapped line break but never over a blank line.
 _BOLD_STARS = re.compile(r"\*\*(?=\S)((?:(?!\n[ \t]*\n)[^*])+?)(?<=\S)\*\*")
 _BOLD_UNDERSCORES = re.compile(r"(?<!\w)__(?=\S)((?:(?!\n[ \t]*\n)[^_])+?)(?<=\S)__(?!\w)")
@@ -764,6 +776,66 @@ class _RegexStep:
         return _sub(text, offsets, self.pattern, self.repl)
 
 
+def _line_starts(text: str) -> list[int]:
+    """Where each line starts: 0, and after every newline and form feed, in order."""
+    starts = [0]
+    for brk in ("\n", "\f"):
+        at = text.find(brk)
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find(brk, at + 1)
+    if "\f" in text:
+        starts.sort()
+    return starts
+
+
+@dataclass(frozen=True)
+class _LineStartStep(_RegexStep):
+    """A step whose pattern is `_LINE_START + body.pattern`: the body is tried only where a
+    line starts and its first character is one of `first` (every body matches at least one
+    character and stays on its line, so these are the regex's own matches)."""
+
+    body: re.Pattern[str] = re.compile("")
+    first: str = ""
+
+    def __call__(self, text: str, offsets: list[int]) -> tuple[str, list[int]]:
+        if self.needs is not None and not self.needs(text):
+            return text, offsets
+        n, body, first = len(text), self.body, self.first
+        matches = [
+            m
+            for at in _line_starts(text)
+            if at < n and text[at] in first and (m := body.match(text, at)) is not None
+        ]
+        if not matches:
+            return text, offsets
+        return _sub(text, offsets, self.pattern, self.repl, matches)
+
+
+@dataclass(frozen=True)
+class _TrailingBlanksStep(_RegexStep):
+    """`[ \\t]+(?=\\n|\\f|$)` removed: the blanks before each line break and at the end,
+    found by looking back from the breaks (the regex engine would try every space)."""
+
+    def __call__(self, text: str, offsets: list[int]) -> tuple[str, list[int]]:
+        if self.needs is not None and not self.needs(text):
+            return text, offsets
+        matches = []
+        for end in [*(at - 1 for at in _line_starts(text)[1:]), len(text)]:
+            start = end
+            while start > 0 and text[start - 1] in " \t":
+                start -= 1
+            if start < end and (m := self.pattern.match(text, start)) is not None:
+                matches.append(m)
+        if not matches:
+            return text, offsets
+        return _sub(text, offsets, self.pattern, self.repl, matches)
+
+
+def _line_start_step(body: re.Pattern[str], first: str, repl: _Repl, needs: _Needs) -> _Step:
+    return _LineStartStep(re.compile(_LINE_START + body.pattern), repl, needs, body, first)
+
+
 def _regex_step(pattern: str | re.Pattern[str], repl: _Repl, needs: _Needs | None = None) -> _Step:
     return _RegexStep(re.compile(pattern) if isinstance(pattern, str) else pattern, repl, needs)
 
@@ -828,33 +900,41 @@ _PIPELINE: tuple[_Step, ...] = (
     _regex_step(_DOUBLE_QUOTES, '"', _any_of(*_chars(_DOUBLE_QUOTES))),
     _regex_step(_DASHES, "-", _any_of(*_chars(_DASHES))),
     # Markup. Bullets first, so a "* " bullet is not read as the start of an italic.
-    _regex_step(_BULLET_INDENT, "", _both(_at_line_start(" ", "\t"), _any_of(*_BULLET_MARKS))),
-    # (a "- " bullet is already canonical: only "-" before a tab or two spaces is changed)
-    _regex_step(
-        _BULLET, "- ", _at_line_start(*BULLET_GLYPHS, "* ", "*\t", "+ ", "+\t", "-\t", "-  ")
+    _line_start_step(
+        _BULLET_INDENT_BODY,
+        " \t",
+        "",
+        _both(_at_line_start(" ", "\t"), _any_of(*_BULLET_MARKS)),
     ),
-    _regex_step(_HEADING_MARK, "", _any_of("#")),
+    # (a "- " bullet is already canonical: only "-" before a tab or two spaces is changed)
+    _line_start_step(
+        _BULLET_BODY,
+        BULLET_GLYPHS + "*+-",
+        "- ",
+        _at_line_start(*BULLET_GLYPHS, "* ", "*\t", "+ ", "+\t", "-\t", "-  "),
+    ),
+    _line_start_step(_HEADING_MARK_BODY, " \t#", "", _any_of("#")),
     _regex_step(_BOLD_STARS, r"\1", _any_of("**")),
     _regex_step(_BOLD_UNDERSCORES, r"\1", _any_of("__")),
-    _regex_step(_ITALIC_STARS, r"\1", _any_of("*")),
+    _regex_step(_ITALIC_STARS, r"\1", lambda text: text.count("*") >= 2),
     # The letterhead column, before its gap to the address column is closed up.
     _remove_letterhead,
     # Spaces.
     # (a tab alone is replaced by itself: only a space or a tab beside it changes the text)
     _regex_step(r" *\t[ \t]*", "\t", _any_of(" \t", "\t\t", "\t ")),
-    _regex_step(
-        r"[ \t]+(?=\n|\f|$)",
+    _TrailingBlanksStep(
+        re.compile(r"[ \t]+(?=\n|\f|$)"),
         "",
         lambda text: text.endswith((" ", "\t")) or any(_has(text, s) for s in _TRAILING_BLANKS),
     ),
     # Indentation stays (as one space) until the bullet cues are read: it can be the only one.
     _regex_step(r"(?<=\S) {2,}", " ", _any_of("  ")),
-    _regex_step(_LEADING_SPACES, " ", _at_line_start(" ")),
+    _line_start_step(_LEADING_SPACES_BODY, " ", " ", _at_line_start(" ")),
     # Pages, blank lines, bullets, wrapping.
     _remove_furniture,
     _regex_step(_VERDICT_CELLS, " ", _verdict_cells_apart),
     _bullet_cues,
-    _regex_step(_LEADING_SPACES, "", _at_line_start(" ")),
+    _line_start_step(_LEADING_SPACES_BODY, " ", "", _at_line_start(" ")),
     _regex_step(r"(\n\n)\n+", r"\1", _any_of("\n\n\n")),
     _strip,
     _join_wrapped,

@@ -20,6 +20,8 @@ _BEARER = re.compile(r"(?i)\b(bearer)\s+(?=[A-Za-z._~+/=\-]*\d)[A-Za-z0-9._~+/=\
 # api_key=abc123..., "api-key": "abc123..."
 _NAMED = re.compile(r"(?i)\b(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=\-]{8,}")
 
+_NAMED_NEEDS = ("apikey", "api_key", "api-key")
+
 #: Environment variables whose values are secrets wherever they appear.
 SECRET_ENV = ("OPENAI_API_KEY",)
 
@@ -36,6 +38,15 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
         escaped = json.dumps(value)[1:-1]
         if escaped != value:
             text = text.replace(escaped, MASK)
-    text = _KEY.sub(MASK, text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    return _NAMED.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    # Each pattern runs only over text that holds the words it needs (a stored record is some
+    # 20 KB, and these patterns try every position). Under re.I only the letters' own upper case
+    # matches them, but for "i" (also the dotted and dotless I, which str.lower does not give as
+    # "i") and "k" (also the Kelvin sign, which it does).
+    if "sk-" in text:
+        text = _KEY.sub(MASK, text)
+    lower = text.lower()
+    if "bearer" in lower:
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    if "\u0130" in text or "\u0131" in text or any(n in lower for n in _NAMED_NEEDS):
+        text = _NAMED.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    return text

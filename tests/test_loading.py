@@ -609,7 +609,7 @@ def test_load_text_keeps_the_given_path_and_format() -> None:
 # --- The steps' guards ---------------------------------------------------------------------------
 
 _GUARD_ALPHABET = (
-    "ab Z.\n\n\n\f\t  \r\v*+-_#·•\uf0b7\u00ad\u200b\u00a0\u2028ﬁ‘’“”–—'"
+    "ab Z.\n\n\n\f\t  \r\v*+-_###·•\uf0b7\u00ad\u200b\u00a0\u2028ﬁ‘’“”–—'"
 ) + "children's services assessment performs well (3) "
 
 
@@ -622,26 +622,29 @@ def _guard_cases() -> list[str]:
         "Children's services assessment \n\n  Performs well (3)",
         "x\n- \tbullet\n+ one\n*\ttwo\n-  three\n • four",
         "  lead\n\f trail \t\n",
+        " \t\f  \n\n \t",
+        "# Heading\n  ## Sub \n\f# x\n#no\n   \t- item\n\f  * item\n\t\u2022 x  ",
     ]
     return cases
 
 
-def test_a_step_skipped_by_its_guard_would_have_changed_nothing() -> None:
-    # Each guard is a cheap necessary condition for its regex to match; a guard that says "no"
-    # where the regex would match would change records. Differential over real, noisy and random
-    # text, every guarded step on its own.
-    from ofsted_extractor.loading import _PIPELINE, _RegexStep, _sub
+def test_every_regex_step_gives_what_its_plain_regex_gives() -> None:
+    # Each step skips text its guard says the regex cannot match, and some find their matches
+    # without the regex engine trying every character (at line starts, or back from line
+    # breaks); the result must be exactly re.sub's, offsets included. Differential over real,
+    # noisy and random text, every step on its own.
+    from ofsted_extractor.loading import _PIPELINE, _LineStartStep, _RegexStep, _sub
 
-    guarded = [s for s in _PIPELINE if isinstance(s, _RegexStep) and s.needs is not None]
-    assert len(guarded) >= 15
+    steps = [s for s in _PIPELINE if isinstance(s, _RegexStep)]
+    assert sum(s.needs is not None for s in steps) >= 15
+    assert sum(isinstance(s, _LineStartStep) for s in steps) >= 5
     for text in _guard_cases():
         offsets = list(range(len(text) + 1))
-        for step in guarded:
-            if step.needs is not None and not step.needs(text):
-                assert _sub(text, offsets, step.pattern, step.repl) == (text, offsets), (
-                    step.pattern.pattern,
-                    text,
-                )
+        for step in steps:
+            assert step(text, offsets) == _sub(text, offsets, step.pattern, step.repl), (
+                step.pattern.pattern,
+                text,
+            )
 
 
 def test_strip_step_is_the_regex_it_replaced() -> None:

@@ -408,3 +408,34 @@ def test_jobs_give_the_same_records_as_one_process(tmp_path: Path) -> None:
 
     assert comparable(outs["1"]) == comparable(outs["3"])
     assert len(comparable(outs["3"])) == 13
+
+
+# --- memory ---------------------------------------------------------------------------------------
+
+
+def test_exports_stream_from_the_database_so_memory_does_not_grow_with_the_store(
+    tmp_path: Path,
+) -> None:
+    import tracemalloc
+
+    from ofsted_extractor import extract_file
+    from ofsted_extractor.export import export_all
+    from tests.conftest import EXAMPLES
+
+    doc = extract_file(EXAMPLES / "worcestershire-2011.txt")
+    store = Store.open(tmp_path)
+    run_id = store.start_run({}, {}, "test")
+    for i in range(300):
+        source = doc.source.model_copy(update={"path": f"letter-{i:03d}.txt", "sha256": f"{i}"})
+        store.add(doc.model_copy(update={"source": source}), run_id=run_id)
+    stored = sum(len(r[0]) for r in store.query("SELECT record FROM documents"))
+
+    tracemalloc.start()
+    export_all(store, tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert len((tmp_path / "records.jsonl").read_text().splitlines()) == 300
+    # the records alone are some megabytes; the export holds a few rows at a time
+    assert stored > 2_000_000
+    assert peak < stored / 10, (peak, stored)

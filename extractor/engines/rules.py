@@ -529,13 +529,15 @@ def _match_starts(text: str) -> dict[str, list[int]] | None:
     if not text.isascii():
         return None
     starts: dict[str, list[int]] = {kind: [] for kind in _FIRST_WORDS}
-    for m in _WORD_RUN.finditer(text):
-        word = m.group().lower()
-        for kind in _KINDS_BY_WORD.get(word, ()):
-            starts[kind].append(m.start())
-        if word[0].isdigit():
-            for kind in _DIGIT_KINDS:
-                starts[kind].append(m.start())
+    for m in _WORD_RUN.finditer(text.lower()):
+        kinds = _KINDS_BY_WORD.get(m[0])
+        if kinds is None:
+            if not m[0][0].isdigit():
+                continue
+            kinds = _DIGIT_KINDS
+        at = m.start()
+        for kind in kinds:
+            starts[kind].append(at)
     return starts
 
 
