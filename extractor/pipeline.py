@@ -469,7 +469,6 @@ def _iter_in_loop(
     session = opener(requests=width) if opener is not None else None
     if session is not None:
         width *= 2
-    if session is not None:
         loop.run_until_complete(session.__aenter__())
     pending: set[asyncio.Task[Extracted]] = set()
     todo = iter(paths)

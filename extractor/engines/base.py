@@ -18,8 +18,8 @@ class EngineResult:
     disagreements: list[Disagreement] = field(default_factory=list)
     #: The LLM's last raw answer, kept when the record may end up flagged.
     last_answer: str | None = None
-    #: The validators' issues for `letter` when the engine already ran them on it (with spans
-    #: attached), so the pipeline does not run them twice; None: the pipeline runs them.
+    #: The validators' issues for `letter` when the engine already ran them on it (they read
+    #: no spans), so the pipeline does not run them twice; None: the pipeline runs them.
     issues: list[Issue] | None = None
     #: Ask the pipeline to compare `letter` with the rules engine's (the LLM engine does).
     cross_check: bool = False

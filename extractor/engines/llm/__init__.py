@@ -3,13 +3,13 @@
 | module           | job                                                                      |
 |------------------|--------------------------------------------------------------------------|
 | `engine`         | `LLMEngine`: cache, the ask / check / re-ask loop, batches (`extract_many`) |
-| `client`         | the one module importing the OpenAI SDK and tenacity: client, retries    |
+| `client`         | the one module importing openai, instructor, tenacity: client, retries   |
 | `messages`       | system and user messages, the letter delimited as data, schema shapes    |
 | `answers`        | the answer formats (compact, full) and the Letter each stands for        |
 | `corrections`    | what a re-ask says about the last answer                                 |
 | `cache`          | the content-addressed answer cache                                       |
 
-Configuration is `extractor.llm_config` (plain data, importable without the SDK).
+Configuration is `ofsted_extractor.llm_config` (plain data, importable without the SDK).
 """
 
 from typing import TYPE_CHECKING, Any
