@@ -96,6 +96,13 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
         "remote server, 16 on vLLM, 1 on a CPU server on this machine: llama.cpp, "
         "llama-cpp-python, Ollama, LM Studio; see docs/llm.md)",
     )
+    g.add_argument(
+        "--llm-workers",
+        type=non_negative_int,
+        help="worker processes for an LLM batch's answer checks, spans and cross-check "
+        "(default 0: threads of the CLI's process); 1 keeps a fast server at high "
+        "concurrency busy (see docs/llm.md)",
+    )
     g.add_argument("--no-cache", action="store_true", help="ignore and do not fill the LLM cache")
     g.add_argument("--cache-dir", type=Path, help="LLM answer cache folder")
     g.add_argument(
@@ -126,6 +133,7 @@ def engine_from_args(args: argparse.Namespace, notify: Callable[[str], None]) ->
         "token_budget": args.token_budget,
         "timeout": args.timeout,
         "concurrency": args.concurrency,
+        "workers": args.llm_workers,
         "cache_dir": args.cache_dir,
         "use_cache": False if args.no_cache else None,
         "prices": _parse_prices(args.price) or None,

@@ -517,8 +517,13 @@ def test_SCRIPTED_answer_checks_in_a_worker_process_give_the_same_records() -> N
         with scripted_server([good(), label_mismatch(), good()]) as server:
             engine = LLMEngine(engine_for(server.base_url).config, workers=workers)
 
-            async def batch(engine: LLMEngine = engine) -> list[Any]:
-                return [r async for _, r in engine.extract_many(docs, concurrency=1)]
+            async def batch(engine: LLMEngine = engine, workers: int = workers) -> list[Any]:
+                async with engine.session():
+                    # the batch checks in threads until its worker has started: wait for it,
+                    # so that the checks below run there
+                    while workers and engine.executor is None:
+                        await asyncio.sleep(0.05)
+                    return [r async for _, r in engine.extract_many(docs, concurrency=1)]
 
             results[workers] = asyncio.run(batch())
     for threaded, in_worker in zip(results[0], results[1], strict=True):
@@ -608,3 +613,43 @@ def test_SCRIPTED_a_letter_in_backoff_holds_no_request_slot(tmp_path: Path) -> N
     assert len(asked) == 3
     assert asked[1] != asked[0]  # the other letter, not the retry after the wait
     assert asked[2] == asked[0]
+
+
+def test_SCRIPTED_a_cli_batch_with_llm_workers_passes_every_letter(
+    tmp_path: Path,
+) -> None:
+    from ofsted_extractor.cli import main
+
+    letters = tmp_path / "in"
+    letters.mkdir()
+    for i in range(3):
+        (letters / f"letter-{i}.txt").write_text(letter_text(), encoding="utf-8")
+    out = tmp_path / "out"
+    with scripted_server([good() for _ in range(3)]) as server:
+        code = main(
+            [
+                "run",
+                str(letters),
+                "--out",
+                str(out),
+                "--engine",
+                "llm",
+                "--base-url",
+                server.base_url,
+                "--model",
+                SCRIPTED_MODEL,
+                "--backend",
+                "llama-cpp-python",
+                "--concurrency",
+                "3",
+                "--llm-workers",
+                "1",
+                "--no-cache",
+                "-q",
+            ]
+        )
+    assert code == 0
+    lines = (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    docs = [Document.model_validate_json(line) for line in lines]
+    assert [d.validation.status for d in docs] == ["passed"] * 3
+    assert len(server.seen) == 3
