@@ -391,6 +391,14 @@ def _texts_for_search() -> list[str]:
     for _ in range(3000):
         texts.append(" ".join(rng.choices(_WORDS_FOR_RANDOM_TEXT, k=rng.randint(1, 25))))
     texts += ["ſeven schools are good", "Eight of the 12 \u212aent schools are good"]
+    texts += [
+        "Thirty-four out of 40 schools are good; twenty-one are satisfactory.",
+        "the council's two homes are good, as are 11 of the 14 homes it runs",
+        "good or better, as are all seven special schools; each of the five units is good",
+        "The local authority's 3 centres are good. Of the 12 homes, 11 are good.",
+        "the number of inadequate schools has reduced from five to two; the remaining one is",
+        "None of them is inadequate and a further two are satisfactory",
+    ]
     return texts
 
 

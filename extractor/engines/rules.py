@@ -523,21 +523,58 @@ for _kind, (_words, _) in _FIRST_WORDS.items():
 _DIGIT_KINDS = [kind for kind, (_, digits) in _FIRST_WORDS.items() if digits]
 
 
+#: What the word after a pattern's first word must be, for the patterns where it is fixed:
+#: (words, or a number). "the" starts three patterns and one in nine of its matches counts
+#: anything; "the number ...", "the remaining ...", "the 12 ...", "the council's ..." do.
+_NEXT_WORDS: dict[str, tuple[frozenset[str], bool]] = {
+    "reduced": (frozenset({"number"}), False),
+    "as_are": (frozenset({"as", "or"}), False),  # "good, as are", "good or better, as are"
+    "of_the_total": (frozenset({"the"}), False),
+    "all": (frozenset({"of"}), True),
+    "none": (frozenset({"of"}), False),
+    "further": (frozenset({"further"}), False),
+    "out_of": (frozenset({"out"}), False),
+    "of": (frozenset({"of"}), False),
+    "remaining": (frozenset({"remaining", "other"}), False),
+    "the_n": (frozenset({"local", "authority", "council"}), True),
+    "n_bare": (frozenset({"is", "are", "was", "were"}), False),
+}
+#: The patterns whose first word is a number: a hyphenated one ("thirty-four") goes on past
+#: its first run of letters, so the next run is still the number's and is not checked.
+_NUMBER_LED = frozenset(kind for kind, (_, digits) in _FIRST_WORDS.items() if digits)
+
+
 def _match_starts(text: str) -> dict[str, list[int]] | None:
-    """Where a match of each quantity pattern can start, in order; None for text beyond ASCII
-    (re.I folds characters that str.lower leaves alone, so the words would not be found)."""
+    """Where a match of each quantity pattern can start, in order: at its first words, and
+    where the pattern fixes the next word, only before one of those. None for text beyond
+    ASCII (re.I folds characters that str.lower leaves alone, so words would be missed)."""
     if not text.isascii():
         return None
     starts: dict[str, list[int]] = {kind: [] for kind in _FIRST_WORDS}
+    waiting: list[str] = []  # kinds whose candidate at `waiting_at` needs the next word
+    waiting_at = 0
     for m in _WORD_RUN.finditer(text.lower()):
-        kinds = _KINDS_BY_WORD.get(m[0])
+        word = m[0]
+        if waiting:
+            is_number = word in _NUMBER_FIRST_WORDS or word[0].isdigit()
+            for kind in waiting:
+                allowed, numbers = _NEXT_WORDS[kind]
+                if word in allowed or (numbers and is_number):
+                    starts[kind].append(waiting_at)
+            waiting = []
+        kinds = _KINDS_BY_WORD.get(word)
         if kinds is None:
-            if not m[0][0].isdigit():
+            if not word[0].isdigit():
                 continue
             kinds = _DIGIT_KINDS
         at = m.start()
+        hyphenated = text[m.end() : m.end() + 1] == "-"
         for kind in kinds:
-            starts[kind].append(at)
+            if kind in _NEXT_WORDS and not (hyphenated and kind in _NUMBER_LED):
+                waiting.append(kind)
+            else:
+                starts[kind].append(at)
+        waiting_at = at
     return starts
 
 
