@@ -78,8 +78,11 @@ _OF_DETERMINER = re.compile(
 )
 # Where a noun phrase's first stretch ends: "special schools|, the ..." or "years, |12 schools"
 _STRETCH_END = re.compile(rf",|{_Q}", re.I)
-# A sentence or a clause after a semicolon: "Five of these were outstanding, one was good."
-_SENTENCES = re.compile(r"[^.;]+(?:[.;](?=\s|$)|$)")
+# A sentence or a clause after a semicolon ends at a "." or ";" followed by whitespace or the
+# end: "Five of these were outstanding, one was good." ("2.5" and "e.g." go on). _sentences reads
+# them by hand: the pattern `[^.;]+(?:[.;](?=\s|$)|$)` it replaces is retried at every character
+# before a "." that ends nothing, which made it quadratic.
+_SENTENCE_END = ".;"
 
 # Whole-phrase forms, read before single quantities; each names the group that holds the count.
 # "the number of inadequate schools has reduced from five to two" (count: the later figure)
@@ -108,6 +111,21 @@ _OF_THE_TOTAL = re.compile(
 )
 # "none of them", "None of the 12 homes"
 _NONE = re.compile(rf"\bnone\s+of\s+{_DETERMINER}(?:\s+{_Q})?", re.I)
+
+# Guards: what a lower-cased ASCII sentence must hold for each whole-phrase form to match, tested
+# at memory speed before a pattern that would be tried at every position (\b and re.I give the
+# regex engine no literal to scan for). Non-ASCII text skips the guards: re.I also folds "ſ"
+# into "s" and "K" (the Kelvin sign) into "k", which str.lower leaves alone.
+# "the number of ... has fallen to": every _CHANGE match holds "number"
+_CHANGE_NEEDS = "number"
+# ", as are 11 of": every _AS_ARE match holds this (a pattern opening with a literal is fast)
+_AS_ARE_NEEDS = re.compile(r"as\s+(?:is|are|was|were)\s")
+# "half", "two thirds", "a quarter": every fraction ends in one of these words
+_FRACTION_NEEDS = tuple(sorted({key.replace("-", " ").split()[-1] for key in FRACTIONS}))
+# "of the 15 ...": every _OF_THE_TOTAL match holds this
+_OF_THE_NEEDS = re.compile(r"of\s+the\s")
+# "none of": every _NONE match holds "none"
+_NONE_NEEDS = "none"
 
 
 @dataclass(frozen=True)
@@ -149,10 +167,41 @@ def _judged_after(clause: str, pos: int) -> int | None:
 def stated_counts(bullet: str) -> list[StatedCount]:
     """Every quantity phrase of one bullet that counts provision with a judgement, in order."""
     found: list[StatedCount] = []
-    for sm in _SENTENCES.finditer(bullet):
-        for c in _sentence_counts(sm.group(0)):
-            found.append(StatedCount(c.count, sm.start() + c.start, sm.start() + c.end, c.phrase))
+    for start, end in _sentences(bullet):
+        for c in _sentence_counts(bullet[start:end]):
+            found.append(StatedCount(c.count, start + c.start, start + c.end, c.phrase))
     return found
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or clause of `text`: a run of characters other than "." and
+    ";" up to one of them that whitespace or the end follows (kept in the sentence), or up to the
+    end. Where a "." or ";" is followed by anything else, the run it closes is no sentence and the
+    next one starts after it (as the pattern this replaces found them)."""
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    p = 0
+    while p < n:
+        if text[p] in _SENTENCE_END:
+            p += 1
+            continue
+        q = _next_end(text, p)
+        if q == n:
+            spans.append((p, n))
+            break
+        if q + 1 == n or text[q + 1].isspace():
+            spans.append((p, q + 1))
+        p = q + 1
+    return spans
+
+
+def _next_end(text: str, start: int) -> int:
+    """Index of the first "." or ";" at or after `start`, else len(text)."""
+    dot = text.find(".", start)
+    semi = text.find(";", start, dot if dot >= 0 else len(text))
+    if semi >= 0:
+        return semi
+    return dot if dot >= 0 else len(text)
 
 
 def _sentence_counts(sentence: str) -> list[StatedCount]:
@@ -169,26 +218,33 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
         s, e = (m.start(at), m.end(at)) if at else (m.start(), m.end())
         found.append(StatedCount(count, s, e, m.group(0)))
 
-    for m in _CHANGE.finditer(sentence):
+    # the guards' lower-cased sentence; None (no guard) when it is not ASCII
+    low = sentence.lower() if sentence.isascii() else None
+    change = low is None or _CHANGE_NEEDS in low
+    for m in _CHANGE.finditer(sentence) if change else ():
         what = m.group("what")
         if m.group("concern") or (what and _SERVICE.search(what)):
             keep(m, _value(m.group("count")))
         else:
             taken.append((m.start(), m.end()))  # "the number of looked after children"
-    for m in _AS_ARE.finditer(sentence):
+    as_are = low is None or _AS_ARE_NEEDS.search(low) is not None
+    for m in _AS_ARE.finditer(sentence) if as_are else ():
         if free(m):
             keep(m, _value(m.group("count")))
-    for m in _FRACTION.finditer(sentence):
+    fraction = low is None or any(word in low for word in _FRACTION_NEEDS)
+    for m in _FRACTION.finditer(sentence) if fraction else ():
         if not free(m):
             continue
         if not m.group("approx") and _judged_after(sentence, m.end()) is not None:
             keep(m, fraction_of(m.group("fraction"), _value(m.group("total")) or 0), "fraction")
         else:
             taken.append((m.start(), m.end()))  # "over half of the 12": no count, no 12
-    for m in _OF_THE_TOTAL.finditer(sentence):
+    of_the = low is None or _OF_THE_NEEDS.search(low) is not None
+    for m in _OF_THE_TOTAL.finditer(sentence) if of_the else ():
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, _value(m.group("count")))
-    for m in _NONE.finditer(sentence):
+    none = low is None or _NONE_NEEDS in low
+    for m in _NONE.finditer(sentence) if none else ():
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, 0, "")
     for m in _QUANTITY.finditer(sentence):
