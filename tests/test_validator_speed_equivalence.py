@@ -18,9 +18,12 @@ import pytest
 
 from ofsted_extractor.eval.synth import TEXT_SURFACES, generate
 from ofsted_extractor.loading import normalise
+from ofsted_extractor.schema import Finding
+from ofsted_extractor.validators import findings as fnd
 from ofsted_extractor.validators import inventory_counts as ic
 from ofsted_extractor.validators.inventory_counts import StatedCount
-from ofsted_extractor.validators.reading import read_bullets
+from ofsted_extractor.validators.reading import read_bullets, read_list_sections
+from ofsted_extractor.validators.text import _Squashed, number_value, numbers_in, squash
 from tests.conftest import REAL_LETTERS, example_text
 from tests.hostile import HOSTILE
 from tests.noise import VARIANTS
@@ -171,3 +174,123 @@ def test_sentence_counts_are_the_unguarded_readers_counts() -> None:
 def test_each_guarded_form_still_reads_its_count(sentence: str) -> None:
     assert ic._sentence_counts(sentence) == _old_sentence_counts(sentence)
     assert ic._sentence_counts(sentence)
+
+
+# --- validators.text -----------------------------------------------------------------------------
+
+_OLD_TOKEN = re.compile(r"\d[\d,]*|[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def _old_numbers_in(s: str) -> set[int]:
+    """validators.text.numbers_in before number_value was inlined."""
+    found: set[int] = set()
+    previous: int | None = None
+    for token in _OLD_TOKEN.findall(s):
+        parts = [token] if token[0].isdigit() else [token, *token.split("-")]
+        value: int | None = None
+        for part in parts:
+            v = number_value(part)
+            if v is not None:
+                found.add(v)
+                value = v if value is None else value
+        if previous is not None and value is not None:
+            if previous in (20, 30, 40, 50, 60, 70, 80, 90) and 0 < value < 10:
+                found.add(previous + value)
+            if value == 100 and 0 < previous < 10:
+                found.add(previous * 100)
+        previous = value
+    return found
+
+
+def test_numbers_in_reads_what_it_read_before_number_value_was_inlined() -> None:
+    phrases = ["thirty four", "one hundred", "Thirty-Four of the 1,200", "\u0664\u0662 homes"]
+    for phrase in [*phrases, *_bullets()]:
+        assert numbers_in(phrase) == _old_numbers_in(phrase), repr(phrase)
+
+
+_OLD_FOLD = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+    | {"\u00a0": " "}
+)
+
+
+def _old_squashed(haystack: str) -> tuple[object, ...]:
+    """validators.text._Squashed's fields as it built them before its fast path."""
+    folded = haystack.translate(_OLD_FOLD)
+    sq, first, last, shift = [], [], [], []
+    removed = 0
+    for m in re.finditer(r"\s{2,}", folded):
+        sq.append(m.start() - removed)
+        first.append(m.start())
+        last.append(m.end())
+        removed += m.end() - m.start() - 1
+        shift.append(removed)
+    text = re.sub(r"\s+", " ", folded)
+    lowered = text.lower()
+    return text, sq, first, last, shift, lowered if len(lowered) == len(text) else None
+
+
+def test_a_squashed_haystack_is_what_it_was_before_its_fast_path() -> None:
+    odd = ["a  b", "a\tb", "a\x1cb", "x\u00a0 y", " lead", "trail ", "\u2019quoted\u2019", "\u0130"]
+    for haystack in [*odd, *_bullets(), *(text for _raw, text in _letters()[:20])]:
+        hay = _Squashed(haystack)
+        got = (hay.text, hay.sq, hay.first, hay.last, hay.shift, hay.lower)
+        assert got == _old_squashed(haystack), repr(haystack)
+
+
+# --- validators.findings -------------------------------------------------------------------------
+
+
+def _old_uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
+    """validators.findings._uncovered_runs before it searched with list.index."""
+    words = list(re.finditer(r"[^\W_]+", squash(section)))
+    keys = [w[0].lower() for w in words]
+    covered = [False] * len(words)
+    for finding in findings:
+        needle = [w[0].lower() for w in re.finditer(r"[^\W_]+", squash(finding.text))]
+        n = len(needle)
+        if not n:
+            continue
+        for i in range(len(keys) - n + 1):
+            if keys[i : i + n] == needle and not all(covered[i : i + n]):
+                covered[i : i + n] = [True] * n
+                break
+    runs: list[list[str]] = []
+    for word, done in zip(words, covered, strict=True):
+        if done:
+            if runs and runs[-1]:
+                runs.append([])
+            continue
+        if not runs:
+            runs.append([])
+        runs[-1].append(word[0])
+    return [" ".join(r) for r in runs if r and any(re.search(r"[^\W\d_]", w) for w in r)]
+
+
+def _finding_lists(bullets: list[str], rng: random.Random) -> list[list[Finding]]:
+    """Records' lists a section meets: whole, one left out, one given twice, halves, noise."""
+    whole = [Finding(text=b, topic="other") for b in bullets]
+    halves = [
+        Finding(text=" ".join(b.split()[: len(b.split()) // 2]), topic="other") for b in bullets
+    ]
+    noise = [Finding(text=s, topic="other") for s in _random_strings(3, rng.randint(0, 99))]
+    lists = [whole, whole[1:], whole + whole[:1], halves, noise, []]
+    return [*lists, rng.sample(whole, len(whole))]
+
+
+def test_uncovered_runs_are_what_the_slice_by_slice_search_found() -> None:
+    rng = random.Random(3)
+    checked = 0
+    for _raw, text in _letters():
+        bullets = read_bullets(text)
+        for name, section in read_list_sections(text).items():
+            if section is None:
+                continue
+            body = text[section[0] : section[1]]
+            for findings in _finding_lists(bullets[name], rng):
+                assert fnd._uncovered_runs(body, findings) == _old_uncovered_runs(body, findings)
+                checked += 1
+    for soup in _random_strings(300, 5):
+        findings = [Finding(text=s, topic="other") for s in soup.split(".")]
+        assert fnd._uncovered_runs(soup, findings) == _old_uncovered_runs(soup, findings)
+    assert checked > 1000

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ofsted_extractor.schema import Count, Finding, Issue, Letter
 from ofsted_extractor.textutil import (
@@ -204,6 +205,9 @@ _ANY_JUDGEMENT = re.compile(rf"\b{JUDGEMENT}\b", re.I)
 _CONCERN = re.compile(CONCERN, re.I)
 
 
+# The readers of one evidence below are pure functions of their strings, and check_count_numbers
+# and check_count_roles read the same evidence: cached, each is read once.
+@lru_cache(maxsize=4096)
 def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None:
     """(count, total, total_is_count) an evidence phrase opens with, or None if no known form.
 
@@ -233,6 +237,7 @@ def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None
     return None
 
 
+@lru_cache(maxsize=4096)
 def stated_judgement(evidence: str) -> str | None:
     """The judgement an evidence phrase gives: its first predicate ("are good or better"), or
     failing that its first judgement word ("the number of inadequate schools")."""
@@ -249,6 +254,7 @@ def stated_judgement(evidence: str) -> str | None:
 _OWNER_BEFORE_PREDICATE = re.compile(rf",\s+(?P<owner>{_NUM})\s*$")
 
 
+@lru_cache(maxsize=4096)
 def predicate_owner(evidence: str) -> int | None:
     """The number an evidence's predicate is said of when that is not the number the evidence
     opens with: "the 15 primary schools ..., including the two academies, 12 are good" -> 12.
@@ -269,6 +275,7 @@ _FRACTION_BEFORE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def fraction_before(finding_text: str, evidence: str) -> str | None:
     """The fraction ("two thirds of") right before the evidence in its finding, if any: then
     the evidence's number is the whole the fraction is taken of, not a count."""

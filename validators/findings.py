@@ -210,22 +210,33 @@ _WORD = re.compile(r"[^\W_]+")
 _ALPHA = re.compile(r"[^\W\d_]")
 
 
-def _words(s: str) -> list[re.Match[str]]:
-    return list(_WORD.finditer(squash(s)))
+def _words(s: str) -> list[str]:
+    return _WORD.findall(squash(s))
+
+
+def _keys(words: list[str]) -> list[str]:
+    """The words lower-cased, for comparing."""
+    return [w.lower() for w in words]
 
 
 def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
     """The runs of `section`'s words that no finding's text covers, in order."""
     words = _words(section)
-    keys = [w[0].lower() for w in words]
+    keys = _keys(words)
     covered = [False] * len(words)
     for finding in findings:
-        needle = [w[0].lower() for w in _words(finding.text)]
+        needle = _keys(_words(finding.text))
         n = len(needle)
-        if not n:
+        if not n or n > len(keys):
             continue
-        # the first occurrence not yet covered, so a finding given twice covers one bullet once
-        for i in range(len(keys) - n + 1):
+        # the first occurrence not yet covered, so a finding given twice covers one bullet once;
+        # list.index finds the candidates (where the first word is) at C speed
+        i = -1
+        while True:
+            try:
+                i = keys.index(needle[0], i + 1, len(keys) - n + 1)
+            except ValueError:
+                break
             if keys[i : i + n] == needle and not all(covered[i : i + n]):
                 covered[i : i + n] = [True] * n
                 break
@@ -237,7 +248,7 @@ def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
             continue
         if not runs:
             runs.append([])
-        runs[-1].append(word[0])
+        runs[-1].append(word)
     return [" ".join(r) for r in runs if r and any(_ALPHA.search(w) for w in r)]
 
 

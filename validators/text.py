@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ofsted_extractor.textutil import MONTHS
 from ofsted_extractor.textutil import NUMBER_WORDS as _WORDS
@@ -65,11 +65,16 @@ class _Squashed:
     """
 
     def __init__(self, haystack: str) -> None:
-        folded = haystack.translate(_FOLD)
+        # the folding table maps only non-ASCII characters
+        folded = haystack if haystack.isascii() else haystack.translate(_FOLD)
         self.sq: list[int] = []
         self.first: list[int] = []
         self.last: list[int] = []
         self.shift: list[int] = []  # haystack index minus squashed index after run j
+        if folded.isascii() and _single_spaces_only(folded):
+            # most needles and finding texts: squashing changes nothing, so no pattern runs
+            self.text = folded
+            return
         removed = 0
         # a run of one whitespace character maps one to one, so only longer runs are kept
         for m in _LONG_WHITESPACE.finditer(folded):
@@ -79,9 +84,13 @@ class _Squashed:
             removed += m.end() - m.start() - 1
             self.shift.append(removed)
         self.text = _WHITESPACE.sub(" ", folded)
+
+    @cached_property
+    def lower(self) -> str | None:
+        """The squashed text lower-cased, for a search that ignores case; None when str.lower()
+        changes the length of a character ("İ"), so the search falls back to a regex."""
         lowered = self.text.lower()
-        # str.lower() can change the length of a few characters ("İ"); then fall back to regex
-        self.lower = lowered if len(lowered) == len(self.text) else None
+        return lowered if len(lowered) == len(self.text) else None
 
     def at(self, k: int) -> int:
         """Haystack index of squashed[k] (a whitespace run's first character)."""
@@ -96,6 +105,15 @@ class _Squashed:
         if j >= 0 and self.sq[j] == k:
             return self.last[j]
         return self.at(k) + 1
+
+
+# The whitespace characters of ASCII besides the space (what str.isspace and \s accept).
+_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _single_spaces_only(ascii_text: str) -> bool:
+    """True when the only whitespace of an ASCII text is single spaces (squashing keeps it)."""
+    return "  " not in ascii_text and not any(c in ascii_text for c in _ASCII_SPACES)
 
 
 @lru_cache(maxsize=64)
@@ -186,13 +204,23 @@ def numbers_in(s: str) -> set[int]:
     found: set[int] = set()
     previous: int | None = None
     for token in _TOKEN.findall(s):
-        parts = [token] if token[0].isdigit() else [token, *token.split("-")]
-        value: int | None = None
-        for part in parts:
-            v = number_value(part)
-            if v is not None:
-                found.add(v)
-                value = v if value is None else value
+        # number_value inlined (this runs for every word of every evidence): a digit token is
+        # digits and commas; a word token is ASCII letters and hyphens
+        value: int | None
+        if token[0].isdigit():
+            value = int(token.replace(",", ""))
+            found.add(value)
+        else:
+            word = token.lower()
+            value = NUMBER_WORDS.get(word)
+            if value is not None:
+                found.add(value)
+            if "-" in word:
+                for part in word.split("-"):
+                    v = NUMBER_WORDS.get(part)
+                    if v is not None:
+                        found.add(v)
+                        value = v if value is None else value
         # "thirty four" written with a space is one number as well as two.
         if previous is not None and value is not None:
             if previous in _TENS.values() and 0 < value < 10:
