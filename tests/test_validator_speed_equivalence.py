@@ -22,8 +22,24 @@ from ofsted_extractor.schema import Finding
 from ofsted_extractor.validators import findings as fnd
 from ofsted_extractor.validators import inventory_counts as ic
 from ofsted_extractor.validators.inventory_counts import StatedCount
-from ofsted_extractor.validators.reading import read_bullets, read_list_sections
-from ofsted_extractor.validators.text import _Squashed, number_value, numbers_in, squash
+from ofsted_extractor.validators.reading import (
+    AREAS_HEADING,
+    BULLET_LISTS,
+    CLOSING_PARAGRAPH,
+    LISTS_END,
+    STRENGTHS_HEADING,
+    _cut_closing,
+    _sections,
+    read_bullets,
+    read_list_sections,
+)
+from ofsted_extractor.validators.text import (
+    WHITESPACE_CHARS,
+    _Squashed,
+    number_value,
+    numbers_in,
+    squash,
+)
 from tests.conftest import REAL_LETTERS, example_text
 from tests.hostile import HOSTILE
 from tests.noise import VARIANTS
@@ -231,8 +247,22 @@ def _old_squashed(haystack: str) -> tuple[object, ...]:
 
 
 def test_a_squashed_haystack_is_what_it_was_before_its_fast_path() -> None:
-    odd = ["a  b", "a\tb", "a\x1cb", "x\u00a0 y", " lead", "trail ", "\u2019quoted\u2019", "\u0130"]
-    for haystack in [*odd, *_bullets(), *(text for _raw, text in _letters()[:20])]:
+    odd = [
+        "",
+        " ",
+        "\n\n",
+        "a  b",
+        "a\tb",
+        "a\u3000\u2029b",
+        "a\x1cb",
+        "x\u00a0 y",
+        " lead",
+        "trail ",
+        "\u2019quoted\u2019",
+        "\u0130",
+    ]
+    letters = [text for pair in _letters() for text in pair]
+    for haystack in [*odd, *_bullets(), *letters]:
         hay = _Squashed(haystack)
         got = (hay.text, hay.sq, hay.first, hay.last, hay.shift, hay.lower)
         assert got == _old_squashed(haystack), repr(haystack)
@@ -294,3 +324,70 @@ def test_uncovered_runs_are_what_the_slice_by_slice_search_found() -> None:
         findings = [Finding(text=s, topic="other") for s in soup.split(".")]
         assert fnd._uncovered_runs(soup, findings) == _old_uncovered_runs(soup, findings)
     assert checked > 1000
+
+
+def test_the_whitespace_list_is_every_character_str_isspace_and_backslash_s_accept() -> None:
+    every = [chr(c) for c in range(0x110000)]
+    assert set(WHITESPACE_CHARS) == {c for c in every if c.isspace()}
+    assert set(WHITESPACE_CHARS) == {c for c in every if re.match(r"\s", c)}
+
+
+# --- validators.reading --------------------------------------------------------------------------
+
+
+def _old_sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
+    """validators.reading._sections before it tried only the lines holding a heading's word."""
+    heads: dict[str, re.Match[str] | None] = {}
+    for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
+        heads[key] = next((m for m in re.finditer(r"[^\n]+", text) if heading.match(m[0])), None)
+    sections: dict[str, tuple[int, int] | None] = {}
+    for key, head in heads.items():
+        if head is None:
+            sections[key] = None
+            continue
+        start = head.end()
+        ends = [len(text)]
+        ends += [h.start() for h in heads.values() if h is not None and h.start() > start]
+        closing = LISTS_END.search(text, start)
+        if closing is not None:
+            ends.append(closing.start())
+        sections[key] = (start, min(ends))
+    return tuple(sections.items())
+
+
+def _list_soup(n: int, seed: int) -> list[str]:
+    """Random texts with list headings, closings and sign-offs among the word soup."""
+    rng = random.Random(seed)
+    pieces = [
+        "Strengths", "## **Major strengths**", "strengths:", "Areas for further improvement",
+        "Important weaknesses and areas for development", "  Yours sincerely", "Yours faithfully,",
+        "This children's services assessment is provided in accordance with", "this is provided",
+        "\u017ftrengths", "AREAS FOR IMPROVEMENT", "   ", "", "yours", "This", "Areas\tfor development",
+        "This children's\tservices assessment is provided.", "Strengths\t", "is provided",
+    ]  # fmt: skip
+    texts = []
+    for soup in _random_strings(n, seed):
+        lines = soup.split(" ")
+        for _ in range(rng.randint(0, 6)):
+            lines.insert(rng.randint(0, len(lines)), rng.choice(pieces))
+        texts.append(rng.choice(["\n", " ", "\n\n"]).join(lines))
+    return texts
+
+
+def test_list_sections_are_where_the_line_by_line_reading_put_them() -> None:
+    texts = [text for pair in _letters() for text in pair] + _list_soup(1500, 8)
+    assert sum(1 for t in texts if _old_sections(t)[0][1] is not None) > 300
+    for text in texts:
+        assert _sections(text) == _old_sections(text), repr(text)
+
+
+def test_a_bullet_loses_a_glued_closing_paragraph_as_before() -> None:
+    closings = [
+        " This children's services assessment is provided in accordance with section 138",
+        " This children's services assessment is provided",
+        "This children\u2019s services assessment is provided.",
+    ]
+    glued = [b + closing for b in _bullets()[:500] for closing in closings]
+    bullets = [*_bullets(), *glued, *_list_soup(500, 4)]
+    for bullet in bullets:
+        assert _cut_closing(bullet) == CLOSING_PARAGRAPH.sub("", bullet), repr(bullet)

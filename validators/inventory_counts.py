@@ -18,6 +18,7 @@ phrase's quantity and gives the phrase's number as its count.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ofsted_extractor.schema import Issue, Letter
@@ -120,9 +121,13 @@ _NONE = re.compile(rf"\bnone\s+of\s+{_DETERMINER}(?:\s+{_Q})?", re.I)
 _CHANGE_NEEDS = "number"
 # ", as are 11 of": every _AS_ARE match holds this (a pattern opening with a literal is fast)
 _AS_ARE_NEEDS = re.compile(r"as\s+(?:is|are|was|were)\s")
-# "half", "two thirds", "a quarter": every fraction ends in one of these words
-_FRACTION_NEEDS = tuple(sorted({key.replace("-", " ").split()[-1] for key in FRACTIONS}))
-# "of the 15 ...": every _OF_THE_TOTAL match holds this
+# "half of", "two thirds of", "a quarter of": every fraction ends in one of these words, then "of"
+_FRACTION_NEEDS = re.compile(
+    "(?:"
+    + "|".join(sorted({key.replace("-", " ").split()[-1] for key in FRACTIONS}, reverse=True))
+    + r")\s+of\s"
+)
+# "of the 15 ...": every _OF_THE_TOTAL match starts where this does
 _OF_THE_NEEDS = re.compile(r"of\s+the\s")
 # "none of": every _NONE match holds "none"
 _NONE_NEEDS = "none"
@@ -204,6 +209,19 @@ def _next_end(text: str, start: int) -> int:
     return dot if dot >= 0 else len(text)
 
 
+def _finditer_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(text)` gives, when every match starts at one of `starts` (in
+    ascending order) and none is empty: the pattern is tried only there, not at every
+    character."""
+    end = 0
+    for pos in starts:
+        if pos >= end and (m := pattern.match(text, pos)) is not None:
+            end = m.end()
+            yield m
+
+
 def _sentence_counts(sentence: str) -> list[StatedCount]:
     """The counts of one sentence (offsets within it). Whole-phrase forms are read first and
     take their span, so "Half of the 12" is never also read as a count of 12."""
@@ -231,7 +249,7 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
     for m in _AS_ARE.finditer(sentence) if as_are else ():
         if free(m):
             keep(m, _value(m.group("count")))
-    fraction = low is None or any(word in low for word in _FRACTION_NEEDS)
+    fraction = low is None or _FRACTION_NEEDS.search(low) is not None
     for m in _FRACTION.finditer(sentence) if fraction else ():
         if not free(m):
             continue
@@ -239,8 +257,12 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
             keep(m, fraction_of(m.group("fraction"), _value(m.group("total")) or 0), "fraction")
         else:
             taken.append((m.start(), m.end()))  # "over half of the 12": no count, no 12
-    of_the = low is None or _OF_THE_NEEDS.search(low) is not None
-    for m in _OF_THE_TOTAL.finditer(sentence) if of_the else ():
+    of_the = (
+        _OF_THE_TOTAL.finditer(sentence)
+        if low is None
+        else _finditer_at(_OF_THE_TOTAL, sentence, (g.start() for g in _OF_THE_NEEDS.finditer(low)))
+    )
+    for m in of_the:
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, _value(m.group("count")))
     none = low is None or _NONE_NEEDS in low

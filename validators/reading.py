@@ -151,25 +151,72 @@ def read_list_sections(text: str) -> dict[str, tuple[int, int] | None]:
     return dict(_sections(text))
 
 
+# The word every line a heading pattern matches holds, lower-cased: the lines without it are
+# not tried (in ASCII text; re.I also folds "ſ" into "s", which str.lower does not).
+_HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
+
+
 # Several checks read the same letter's lists; reading them once per text keeps validate cheap.
 @lru_cache(maxsize=8)
 def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
-    heads: dict[str, re.Match[str] | None] = {}
+    low = text.lower() if text.isascii() else None
+    heads: dict[str, tuple[int, int] | None] = {}
     for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
-        heads[key] = next((m for m in _LINE.finditer(text) if heading.match(m[0])), None)
+        if low is None:
+            line = next((m for m in _LINE.finditer(text) if heading.match(m[0])), None)
+            heads[key] = line.span() if line else None
+        else:
+            heads[key] = _heading_line(text, low, heading, _HEADING_WORD[key])
     sections: dict[str, tuple[int, int] | None] = {}
     for key, head in heads.items():
         if head is None:
             sections[key] = None
             continue
-        start = head.end()
+        start = head[1]
         ends = [len(text)]
-        ends += [h.start() for h in heads.values() if h is not None and h.start() > start]
-        closing = LISTS_END.search(text, start)
+        ends += [h[0] for h in heads.values() if h is not None and h[0] > start]
+        closing = _lists_end(text, low, start)
         if closing is not None:
-            ends.append(closing.start())
+            ends.append(closing)
         sections[key] = (start, min(ends))
     return tuple(sections.items())
+
+
+def _heading_line(
+    text: str, low: str, heading: re.Pattern[str], word: str
+) -> tuple[int, int] | None:
+    """(start, end) of the first line `heading` matches, trying only the lines of ASCII `text`
+    that hold `word` (its lower-cased form `low` is searched)."""
+    at = low.find(word)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if heading.match(text[start:end]):
+            return start, end
+        at = low.find(word, end)
+    return None
+
+
+def _lists_end(text: str, low: str | None, start: int) -> int | None:
+    """Where LISTS_END first matches at or after `start`, or None. In ASCII text it is tried only
+    where a match can begin: at a "this" (the closing paragraph) and at the start of a line whose
+    first word is "yours" (the sign-off)."""
+    if low is None:
+        m = LISTS_END.search(text, start)
+        return m.start() if m else None
+    closing = low.find("this", start)
+    while closing >= 0 and not LISTS_END.match(text, closing):
+        closing = low.find("this", closing + 1)
+    sign_off = low.find("yours", start)
+    while sign_off >= 0:
+        line = text.rfind("\n", 0, sign_off) + 1
+        if line >= start and not text[line:sign_off].strip() and LISTS_END.match(text, line):
+            sign_off = line
+            break
+        sign_off = low.find("yours", sign_off + 1)
+    found = [at for at in (closing, sign_off) if at >= 0]
+    return min(found) if found else None
 
 
 def read_bullets(text: str) -> dict[str, list[str]]:
@@ -192,8 +239,16 @@ def _bullets(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     for key, section in _sections(text):
         if section is not None:
             lines = text[section[0] : section[1]].splitlines()
-            result[key] = tuple(squash(CLOSING_PARAGRAPH.sub("", b)) for b in _bullets_in(lines))
+            result[key] = tuple(squash(_cut_closing(b)) for b in _bullets_in(lines))
     return tuple(result.items())
+
+
+def _cut_closing(bullet: str) -> str:
+    """The bullet without a closing paragraph glued to it. Every match of CLOSING_PARAGRAPH holds
+    "provided", so an ASCII bullet without it is not searched."""
+    if bullet.isascii() and "provided" not in bullet.lower():
+        return bullet
+    return CLOSING_PARAGRAPH.sub("", bullet)
 
 
 def _bullets_in(lines: list[str]) -> list[str]:

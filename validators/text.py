@@ -37,7 +37,14 @@ _ALTERNATIVES = {
 }
 
 _WHITESPACE = re.compile(r"\s+")
-_LONG_WHITESPACE = re.compile(r"\s{2,}")
+#: Every character str.isspace() and the pattern `\s` accept (the same set; a test holds it).
+WHITESPACE_CHARS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_EVERY_SPACE = str.maketrans(dict.fromkeys(WHITESPACE_CHARS, " "))
+# Two or more spaces: "  ", "    "
+_SPACE_RUN = re.compile("  +")
 
 
 @lru_cache(maxsize=8192)
@@ -75,15 +82,24 @@ class _Squashed:
             # most needles and finding texts: squashing changes nothing, so no pattern runs
             self.text = folded
             return
-        removed = 0
+        # every whitespace character made a space, so the runs are runs of spaces: a pattern
+        # opening with a literal finds them fast, and the squashed text is the pieces between
+        # them joined by one space (what `\s+` -> " " gives, without a replacement per space)
+        spaced = folded.translate(_EVERY_SPACE)
+        pieces: list[str] = []
+        removed = previous = 0
         # a run of one whitespace character maps one to one, so only longer runs are kept
-        for m in _LONG_WHITESPACE.finditer(folded):
-            self.sq.append(m.start() - removed)
-            self.first.append(m.start())
-            self.last.append(m.end())
-            removed += m.end() - m.start() - 1
+        for m in _SPACE_RUN.finditer(spaced):
+            start, end = m.span()
+            self.sq.append(start - removed)
+            self.first.append(start)
+            self.last.append(end)
+            removed += end - start - 1
             self.shift.append(removed)
-        self.text = _WHITESPACE.sub(" ", folded)
+            pieces.append(spaced[previous:start])
+            previous = end
+        pieces.append(spaced[previous:])
+        self.text = " ".join(pieces)
 
     @cached_property
     def lower(self) -> str | None:
