@@ -19,6 +19,7 @@ import pytest
 from ofsted_extractor.eval.synth import TEXT_SURFACES, generate
 from ofsted_extractor.loading import normalise
 from ofsted_extractor.schema import Finding
+from ofsted_extractor.validators import counts, layout
 from ofsted_extractor.validators import findings as fnd
 from ofsted_extractor.validators import inventory_counts as ic
 from ofsted_extractor.validators.inventory_counts import StatedCount
@@ -36,6 +37,7 @@ from ofsted_extractor.validators.reading import (
 from ofsted_extractor.validators.text import (
     WHITESPACE_CHARS,
     _Squashed,
+    find_span,
     number_value,
     numbers_in,
     squash,
@@ -364,6 +366,7 @@ def _list_soup(n: int, seed: int) -> list[str]:
         "This children's services assessment is provided in accordance with", "this is provided",
         "\u017ftrengths", "AREAS FOR IMPROVEMENT", "   ", "", "yours", "This", "Areas\tfor development",
         "This children's\tservices assessment is provided.", "Strengths\t", "is provided",
+        "Yours\tsincerely", "yOURS  faithfully",
     ]  # fmt: skip
     texts = []
     for soup in _random_strings(n, seed):
@@ -391,3 +394,76 @@ def test_a_bullet_loses_a_glued_closing_paragraph_as_before() -> None:
     bullets = [*_bullets(), *glued, *_list_soup(500, 4)]
     for bullet in bullets:
         assert _cut_closing(bullet) == CLOSING_PARAGRAPH.sub("", bullet), repr(bullet)
+
+
+# --- validators.layout ---------------------------------------------------------------------------
+
+
+def _old_layout_lines(original: str) -> list[str]:
+    text = layout._SPACES.sub(" ", layout._INVISIBLE.sub("", original))
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+
+
+def _old_layout_sections(original: str) -> dict[str, list[str] | None]:
+    """validators.layout._sections before it skipped lines that cannot end the lists."""
+    lines = _old_layout_lines(original)
+    heads = {
+        name: next((i for i, line in enumerate(lines) if rx.match(line)), None)
+        for name, rx in layout._HEADING.items()
+    }
+    sections: dict[str, list[str] | None] = {}
+    for name, head in heads.items():
+        if head is None:
+            sections[name] = None
+            continue
+        stop = min([len(lines), *(h for h in heads.values() if h is not None and h > head)])
+        body: list[str] = []
+        for line in lines[head + 1 : stop]:
+            end = layout._END.search(line)
+            if end:
+                if line[: end.start()].strip():
+                    body.append(line[: end.start()])
+                break
+            body.append(line)
+        sections[name] = body
+    return sections
+
+
+def test_the_originals_lines_and_lists_are_what_they_were() -> None:
+    texts = [text for pair in _letters() for text in pair] + _list_soup(1500, 9)
+    texts += ["a\u200bb\u00a0c\r\nd\fe", "Strengths\n- one\nTHIS children's services assessment"]
+    for text in texts:
+        assert list(layout._lines(text)) == _old_layout_lines(text), repr(text)
+        assert layout._sections(text) == _old_layout_sections(text), repr(text)
+
+
+# --- validators.counts ---------------------------------------------------------------------------
+
+
+def test_only_o_and_f_fold_into_o_and_f() -> None:
+    # fraction_before relies on it to skip texts that do not end in "of"
+    folding = {chr(c) for c in range(0x110000) if re.fullmatch("of", "o" + chr(c), re.I)}
+    assert folding == {"f", "F"}
+    assert {chr(c) for c in range(0x110000) if re.fullmatch("o", chr(c), re.I)} == {"o", "O"}
+
+
+def _old_fraction_before(finding_text: str, evidence: str) -> str | None:
+    span = find_span(finding_text, evidence)
+    if span is None:
+        return None
+    m = counts._FRACTION_BEFORE.search(finding_text[: span[0]])
+    return squash(m.group(0)) if m else None
+
+
+def test_a_fraction_before_an_evidence_is_found_as_before() -> None:
+    rng = random.Random(6)
+    fractions = ["half of ", "two thirds of\n", "over Half OF the ", "a quarter of  ", "of ", ""]
+    for bullet in _bullets()[:3000]:
+        words = bullet.split(" ")
+        cut = rng.randint(0, len(words))
+        evidence = " ".join(words[cut : cut + rng.randint(1, 8)])
+        text = " ".join(words[:cut]) + " " + rng.choice(fractions) + evidence
+        for finding_text in (bullet, text):
+            counts.fraction_before.cache_clear()
+            got = counts.fraction_before(finding_text, evidence)
+            assert got == _old_fraction_before(finding_text, evidence), (finding_text, evidence)

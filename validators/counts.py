@@ -282,6 +282,10 @@ def fraction_before(finding_text: str, evidence: str) -> str | None:
     span = find_span(finding_text, evidence)
     if span is None:
         return None
+    # the pattern ends in "of" and whitespace; no other character folds into "o" or "f" (re.I),
+    # so a text that does not end so is not searched
+    if finding_text[: span[0]].rstrip()[-2:].lower() != "of":
+        return None
     m = _FRACTION_BEFORE.search(finding_text[: span[0]])
     return squash(m.group(0)) if m else None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from itertools import pairwise
 
 from ofsted_extractor.schema import Issue, Letter
@@ -66,10 +67,22 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
-def _lines(original: str) -> list[str]:
+# Both readers below split the same original: split once.
+@lru_cache(maxsize=8)
+def _lines(original: str) -> tuple[str, ...]:
     """The original's lines: page breaks are line breaks, odd spaces are spaces."""
-    text = _SPACES.sub(" ", _INVISIBLE.sub("", original))
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    # the invisible characters and odd spaces are all outside ASCII
+    text = original if original.isascii() else _SPACES.sub(" ", _INVISIBLE.sub("", original))
+    return tuple(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n"))
+
+
+def _may_end(line: str) -> bool:
+    """False when `line` cannot hold _END: an ASCII line without "this" or "yours" in any case
+    (re.I also folds "ſ" into "s" and "ı" into "i", which str.lower leaves alone)."""
+    if not line.isascii():
+        return True
+    low = line.lower()
+    return "this" in low or "yours" in low
 
 
 def _sections(original: str) -> dict[str, list[str] | None]:
@@ -87,7 +100,7 @@ def _sections(original: str) -> dict[str, list[str] | None]:
         stop = min([len(lines), *(h for h in heads.values() if h is not None and h > head)])
         body: list[str] = []
         for line in lines[head + 1 : stop]:
-            end = _END.search(line)
+            end = _END.search(line) if _may_end(line) else None
             if end:
                 if line[: end.start()].strip():
                     body.append(line[: end.start()])
