@@ -57,7 +57,7 @@ _SOUP = (
     "centres homes units settings services sixth forms level stage aged year years grade in per "
     "cent and made judged rated to be now only still also recently all both each remaining other "
     "further Of The local authority's council's out e.g. 2.5 1,200 category concern special "
-    "measures notice improve , , . . ; ; - \u212a \u017f \u0130 \u00a0 \u2009 \x85 \u2019 \u2013"
+    "measures notice improve a_b _ 2_x , , . . ; ; - \u212a \u017f \u0130 \u00a0 \u2009 \x85 \u2019 \u2013"
 )
 _WORDS = _SOUP.split(" ")
 
@@ -467,3 +467,20 @@ def test_a_fraction_before_an_evidence_is_found_as_before() -> None:
             counts.fraction_before.cache_clear()
             got = counts.fraction_before(finding_text, evidence)
             assert got == _old_fraction_before(finding_text, evidence), (finding_text, evidence)
+
+
+def _old_squash(s: str) -> str:
+    return re.sub(r"\s+", " ", s.translate(_OLD_FOLD)).strip()
+
+
+def test_squash_is_what_the_pattern_made_of_it() -> None:
+    odd = ["", " ", " a ", "\u2018a\u2019\u00a0\u2013b", "x\u3000\u2029y\x1c", "\u0130 \u212a"]
+    for s in [*odd, *_bullets(), *(text for pair in _letters() for text in pair)]:
+        assert squash(s) == _old_squash(s), repr(s)
+
+
+def test_words_and_keys_are_what_the_pattern_found() -> None:
+    for s in [*_bullets(), *(text for _raw, text in _letters())]:
+        words = [m[0] for m in re.finditer(r"[^\W_]+", _old_squash(s))]
+        assert fnd._words(s) == words, repr(s)
+        assert fnd._keys(s) == [w.lower() for w in words], repr(s)

@@ -36,7 +36,6 @@ _ALTERNATIVES = {
     "-": "[-\u2013\u2014]",
 }
 
-_WHITESPACE = re.compile(r"\s+")
 #: Every character str.isspace() and the pattern `\s` accept (the same set; a test holds it).
 WHITESPACE_CHARS = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
@@ -51,8 +50,11 @@ _SPACE_RUN = re.compile("  +")
 def squash(s: str) -> str:
     """Return `s` with typographic quotes/dashes folded and every whitespace run made one space.
 
-    Cached: the checks squash the same finding texts and evidences many times a letter."""
-    return _WHITESPACE.sub(" ", s.translate(_FOLD)).strip()
+    Cached: the checks squash the same finding texts and evidences many times a letter. str.split
+    splits at the runs of whitespace (the characters WHITESPACE_CHARS lists) and drops them at the
+    ends: what replacing each run by a space and stripping gives, without a replacement per
+    space."""
+    return " ".join((s if s.isascii() else s.translate(_FOLD)).split())
 
 
 @lru_cache(maxsize=4096)
