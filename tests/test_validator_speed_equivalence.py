@@ -114,6 +114,24 @@ def _old_sentences(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _OLD_SENTENCES.finditer(text)]
 
 
+def _old_judged_after(clause: str, pos: int) -> int | None:
+    """validators.inventory_counts._judged_after before its guard."""
+    rest = clause[pos:]
+    of = ic._OF_DETERMINER.match(rest)
+    skipped = of.end() if of else 0
+    verb = ic._VERB.search(rest, skipped)
+    if verb is None:
+        return None
+    noun_phrase = rest[skipped : verb.start()]
+    if noun_phrase.strip():
+        first = ic._STRETCH_END.search(noun_phrase)
+        stretch = noun_phrase[: first.start()] if first else noun_phrase
+        if not ic._SERVICE.search(stretch):
+            return None
+    judged = ic._JUDGED.match(rest, verb.start()) or ic._AND_JUDGED.search(rest, verb.end())
+    return pos + judged.end() if judged else None
+
+
 def _old_sentence_counts(sentence: str) -> list[StatedCount]:
     """validators.inventory_counts._sentence_counts before its guards."""
     found: list[StatedCount] = []
@@ -139,21 +157,21 @@ def _old_sentence_counts(sentence: str) -> list[StatedCount]:
     for m in ic._FRACTION.finditer(sentence):
         if not free(m):
             continue
-        if not m.group("approx") and ic._judged_after(sentence, m.end()) is not None:
+        if not m.group("approx") and _old_judged_after(sentence, m.end()) is not None:
             total = ic._value(m.group("total")) or 0
             keep(m, ic.fraction_of(m.group("fraction"), total), "fraction")
         else:
             taken.append((m.start(), m.end()))
     for m in ic._OF_THE_TOTAL.finditer(sentence):
-        if free(m) and ic._judged_after(sentence, m.end()) is not None:
+        if free(m) and _old_judged_after(sentence, m.end()) is not None:
             keep(m, ic._value(m.group("count")))
     for m in ic._NONE.finditer(sentence):
-        if free(m) and ic._judged_after(sentence, m.end()) is not None:
+        if free(m) and _old_judged_after(sentence, m.end()) is not None:
             keep(m, 0, "")
     for m in ic._QUANTITY.finditer(sentence):
         if not free(m) or ic._NOT_PROVISION_BEFORE.search(sentence[: m.start()]):
             continue
-        end = ic._judged_after(sentence, m.end())
+        end = _old_judged_after(sentence, m.end())
         if end is not None:
             of = ic._OF_DETERMINER.match(sentence, m.end())
             taken.append((m.start(), of.end() if of else m.end()))
@@ -484,3 +502,26 @@ def test_words_and_keys_are_what_the_pattern_found() -> None:
         words = [m[0] for m in re.finditer(r"[^\W_]+", _old_squash(s))]
         assert fnd._words(s) == words, repr(s)
         assert fnd._keys(s) == [w.lower() for w in words], repr(s)
+
+
+def test_not_provision_before_is_the_patterns_search() -> None:
+    rng = random.Random(12)
+    endings = ["level ", "Key Stage\t", "aged  ", "AGES ", "year\n", "grade ", "one in ", "12 in "]
+    endings += ["twenty-one IN ", "1234 in ", "_12 in ", "x-12 in ", "12in ", "stage", "in "]
+    texts = [*_bullets(), *_random_strings(500, 2)]
+    prefixes = [t[: rng.randint(0, len(t))] for t in texts]
+    prefixes += [t[: rng.randint(0, len(t))] + rng.choice(endings) for t in texts]
+    for before in prefixes:
+        want = ic._NOT_PROVISION_BEFORE.search(before) is not None
+        assert ic._not_provision_before(before) == want, repr(before)
+
+
+def test_a_word_is_searched_where_the_re_i_pattern_finds_it() -> None:
+    rng = random.Random(13)
+    texts = [*_bullets(), "Schools", "preschools are", "pre-schools", "isn't", "This is", "_is"]
+    for text in texts:
+        pos = rng.randint(0, len(text))
+        for pattern, lower in ((ic._VERB, ic._VERB_LOWER), (ic._SERVICE, ic._SERVICE_LOWER)):
+            for at in (0, pos):
+                m = pattern.search(text, at)
+                assert ic._search_word(pattern, lower, text, at) == (m.span() if m else None)

@@ -58,20 +58,27 @@ _JUDGED = re.compile(
 # satisfactory" (the judgement is said of the same subject)
 _AND_JUDGED = re.compile(rf"\s+and{_JUDGED.pattern}", re.I)
 # The first verb of a clause (where the predicate, if any, starts)
-_VERB = re.compile(
-    r"\b(?:is|are|was|were|remains?|remained|has|have|had|made|make|makes|become|became"
-    r"|closed|show|shows|showed|match|matches|belong|belongs|having|continue|continues)\b",
-    re.I,
+_VERBS = (
+    r"(?:is|are|was|were|remains?|remained|has|have|had|made|make|makes|become|became"
+    r"|closed|show|shows|showed|match|matches|belong|belongs|having|continue|continues)\b"
 )
+_VERB = re.compile(rf"\b{_VERBS}", re.I)
 # Words before a number that show it is not counting provision: "level 2", "Key Stage 2",
 # "aged 14", "one in five" (a proportion)
 _NOT_PROVISION_BEFORE = re.compile(
     rf"(?:\b(?:level|stage|aged?|ages|year|years|grade)|{_Q}\s+in)\s+$", re.I
 )
+# The words of _NOT_PROVISION_BEFORE's first branch, for _not_provision_before
+_NOT_PROVISION_WORDS = ("level", "stage", "age", "aged", "ages", "year", "years", "grade")
 # "eight", "12", "thirty-four" on their own (the string _Q is built into the patterns below)
 _QUANTITY = re.compile(_Q, re.I)
 # "schools", "children's centres", "sixth form": a noun of provision
 _SERVICE = re.compile(rf"\b{SERVICE_NOUNS}\b", re.I)
+# _VERB and _SERVICE for lower-cased ASCII text, without the leading \b (checked by _search_word):
+# a case-sensitive pattern opening with literals is tried only where one of their first letters
+# stands, where the re.I pattern opening with \b is tried at every character
+_VERB_LOWER = re.compile(_VERBS)
+_SERVICE_LOWER = re.compile(rf"{SERVICE_NOUNS}\b")
 # "of the 12 ", "of these ", "of the local authority's 34 " after the quantity
 _OF_DETERMINER = re.compile(
     rf"\s+(?:of\s+{_DETERMINER}\b(?:\s+(?P<total>{_Q}))?|out\s+of\s+(?:{_DETERMINER}\s+)?{_Q})",
@@ -148,25 +155,82 @@ def _value(token: str) -> int | None:
     return 0 if token.lower() == "none" else number_value(token)
 
 
+def _search_word(
+    pattern: re.Pattern[str], lower: re.Pattern[str], text: str, pos: int = 0
+) -> tuple[int, int] | None:
+    """The span of `pattern.search(text, pos)` for a re.I pattern "\\b(?:words)...", whose
+    `lower` is the same without the leading \\b and without re.I: in ASCII text `lower` is
+    searched in text.lower() (the same positions) and a match not at a word's start is passed
+    over; other text is searched with `pattern` (re.I folds "ſ" and "K", str.lower does not)."""
+    if not text.isascii():
+        m = pattern.search(text, pos)
+        return m.span() if m else None
+    low = text.lower()
+    m = lower.search(low, pos)
+    while m is not None and m.start() > 0 and _is_word(low[m.start() - 1]):
+        m = lower.search(low, m.start() + 1)
+    return m.span() if m else None
+
+
+def _is_word(char: str) -> bool:
+    """An ASCII character that \\w matches."""
+    return char.isalnum() or char == "_"
+
+
+def _not_provision_before(before: str) -> bool:
+    """`_NOT_PROVISION_BEFORE.search(before)`, read from the end of an ASCII text instead of
+    tried at each of its characters: `before` ends in whitespace, and before that in one of
+    the words (at a word's start) or in "in" after whitespace after a quantity (a whole run of
+    letters, digits and hyphens: the quantity's lookbehind allows no other start)."""
+    if not before.isascii():
+        return _NOT_PROVISION_BEFORE.search(before) is not None
+    kept = before.rstrip()
+    if len(kept) == len(before):
+        return False
+    low = kept.lower()
+    for word in _NOT_PROVISION_WORDS:
+        if low.endswith(word) and (len(low) == len(word) or not _is_word(low[-len(word) - 1])):
+            return True
+    if not low.endswith("in"):
+        return False
+    head = low[:-2]
+    quantity_end = len(head.rstrip())
+    if quantity_end == len(head):
+        return False
+    start = quantity_end
+    while start > 0 and (_is_word(head[start - 1]) or head[start - 1] == "-"):
+        start -= 1
+    token = head[start:quantity_end]
+    return (token.isdigit() and len(token) <= 3) or token in NUMBER_WORDS
+
+
 def _judged_after(clause: str, pos: int) -> int | None:
     """Where the judgement ends, when what follows a quantity at `pos` is '[of the N] [noun
     phrase of provision] predicate-with-judgement' within the clause; else None."""
     rest = clause[pos:]
     of = _OF_DETERMINER.match(rest)
     skipped = of.end() if of else 0
-    verb = _VERB.search(rest, skipped)
+    verb = _search_word(_VERB, _VERB_LOWER, rest, skipped)
     if verb is None:
         return None
-    noun_phrase = rest[skipped : verb.start()]
+    noun_phrase = rest[skipped : verb[0]]
     if noun_phrase.strip():
         # the first stretch of the noun phrase names the provision: "special schools, the ...
         # and the three units, are" is about schools; "years, 12 schools have been" is not
         first = _STRETCH_END.search(noun_phrase)
         stretch = noun_phrase[: first.start()] if first else noun_phrase
-        if not _SERVICE.search(stretch):
+        if _search_word(_SERVICE, _SERVICE_LOWER, stretch) is None:
             return None
-    judged = _JUDGED.match(rest, verb.start()) or _AND_JUDGED.search(rest, verb.end())
+    judged = _JUDGED.match(rest, verb[0])
+    if judged is None and _may_hold(rest, "and", verb[1]):
+        judged = _AND_JUDGED.search(rest, verb[1])
     return pos + judged.end() if judged else None
+
+
+def _may_hold(text: str, word: str, start: int = 0) -> bool:
+    """False when ASCII `text` holds no `word` in any case at or after `start`, so a re.I pattern
+    that needs the word cannot match there (other text is always searched)."""
+    return not text.isascii() or word in text[start:].lower()
 
 
 def stated_counts(bullet: str) -> list[StatedCount]:
@@ -238,6 +302,9 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
 
     # the guards' lower-cased sentence; None (no guard) when it is not ASCII
     low = sentence.lower() if sentence.isascii() else None
+    quantities = list(_QUANTITY.finditer(sentence))
+    if not quantities and low is not None and _NONE_NEEDS not in low:
+        return []  # every form but "none of" counts with a quantity
     change = low is None or _CHANGE_NEEDS in low
     for m in _CHANGE.finditer(sentence) if change else ():
         what = m.group("what")
@@ -269,8 +336,8 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
     for m in _NONE.finditer(sentence) if none else ():
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, 0, "")
-    for m in _QUANTITY.finditer(sentence):
-        if not free(m) or _NOT_PROVISION_BEFORE.search(sentence[: m.start()]):
+    for m in quantities:
+        if not free(m) or _not_provision_before(sentence[: m.start()]):
             continue
         end = _judged_after(sentence, m.end())
         if end is not None:
