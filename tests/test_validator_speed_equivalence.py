@@ -10,6 +10,7 @@ and str.lower does not; unusual spaces; dots and semicolons that end nothing).
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from functools import cache
@@ -19,7 +20,7 @@ import pytest
 from ofsted_extractor.eval.synth import TEXT_SURFACES, generate
 from ofsted_extractor.loading import normalise
 from ofsted_extractor.schema import Finding
-from ofsted_extractor.validators import counts, layout
+from ofsted_extractor.validators import counts, layout, parties, reading
 from ofsted_extractor.validators import findings as fnd
 from ofsted_extractor.validators import inventory_counts as ic
 from ofsted_extractor.validators.inventory_counts import StatedCount
@@ -525,3 +526,67 @@ def test_a_word_is_searched_where_the_re_i_pattern_finds_it() -> None:
             for at in (0, pos):
                 m = pattern.search(text, at)
                 assert ic._search_word(pattern, lower, text, at) == (m.span() if m else None)
+
+
+# --- The readers of the letter's fixed lines (validators.reading, validators.parties) -----------
+
+
+def _seen(m: re.Match[str] | None) -> object:
+    return None if m is None else (m.span(), m.groups())
+
+
+def _fixed_lines_soup(n: int, seed: int) -> list[str]:
+    """Random texts holding the fixed lines a letter has, whole, broken and in odd cases."""
+    rng = random.Random(seed)
+    pieces = [
+        "Worcestershire County Council children's services assessment 2011",
+        "  Dudley CHILDREN'S SERVICES ASSESSMENT 2010  ", "children's services assessment 2011",
+        "Children's services assessment\tPerforms poorly (1)", "children\u2019s services assessment",
+        "CHILDREN'S SERVICES ASSESSMENT\n  performs well", "children's services assessment performs",
+        "8 November 2011", "  08th November 2011 ", "31 February 2011", "8 november 2011",
+        "Dear Ms Quinton,", "  Dear Mr Smith", "Dear", "Ms Gail Quinton", "Yours sincerely",
+        "YOURS  FAITHFULLY", "yours\tsincerely", "yours", "Director of Children's Services",
+        "May 2011", "7 May", "\u017fervices", "chıldren's services assessment 2011",
+    ]  # fmt: skip
+    texts = []
+    for soup in _random_strings(n, seed):
+        lines = soup.split(" ")
+        for _ in range(rng.randint(1, 6)):
+            lines.insert(rng.randint(0, len(lines)), rng.choice(pieces))
+        texts.append(rng.choice(["\n", " ", "\n\n"]).join(lines))
+    return texts
+
+
+def _fixed_line_texts() -> list[str]:
+    return [text for pair in _letters() for text in pair] + _fixed_lines_soup(1500, 14)
+
+
+def test_the_fixed_lines_are_found_where_the_patterns_find_them() -> None:
+    for text in _fixed_line_texts():
+        assert _seen(reading._verdict_line(text)) == _seen(reading.VERDICT_LINE.search(text))
+        assert _seen(reading._heading_line_match(text)) == _seen(reading.HEADING_LINE.search(text))
+        want = [_seen(m) for m in reading.DATE_LINE.finditer(text)]
+        assert [_seen(m) for m in reading._date_lines(text)] == want, repr(text)
+        assert _seen(parties._salutation(text)) == _seen(parties.SALUTATION.search(text))
+        want = [_seen(m) for m in parties.CLOSING.finditer(text)]
+        assert [_seen(m) for m in parties._closings(text)] == want, repr(text)
+        for end in (len(text), len(text) // 2):
+            want = [_seen(m) for m in parties._DATE_LINE.finditer(text, 0, end)]
+            assert [_seen(m) for m in parties._date_lines(text, end)] == want, repr(text)
+
+
+def test_a_date_is_written_where_its_pattern_finds_it() -> None:
+    rng = random.Random(15)
+    dates = [dt.date(2011, 11, 8), dt.date(2010, 5, 1), dt.date(2009, 12, 31), dt.date(999, 1, 10)]
+    forms = ["8 November 2011", "08 November 2011", "8th  NOVEMBER\n2011", "18 November 2011",
+             "8 November 20110", "8 Novembers 2011", "x8 November 2011", "1 May 2010", "01st may 2010",
+             "001 May 2010", "10 January 999", "010 January 999", "31 December 2009.", "8 November"]  # fmt: skip
+    texts = [*_fixed_line_texts()[-300:], *forms]
+    texts += [
+        rng.choice(_bullets()) + " " + rng.choice(forms) + rng.choice(["", "_", "1", " x"])
+        for _ in range(2000)
+    ]
+    for text in texts:
+        for date in dates:
+            want = parties._date_pattern(date).search(text) is not None
+            assert parties._date_written(text, date) == want, (text, date)

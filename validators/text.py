@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
 
 from ofsted_extractor.textutil import MONTHS
@@ -190,6 +191,52 @@ def short(s: str, width: int = 60) -> str:
     return s if len(s) <= width else s[: width - 3].rstrip() + "..."
 
 
+# --- Searching only where a match can start --------------------------------------------------
+# Python's re tries a pattern that opens with \b, ^ (multiline) or a re.I letter at every
+# character of the text. Where every match must hold a known word, the word's occurrences (found
+# at memory speed) say where to try it; `finditer_at` then gives what finditer would.
+
+
+def occurrences(text: str, needle: str, start: int = 0, end: int | None = None) -> Iterator[int]:
+    """Every index at which `needle` occurs in text[start:end], overlapping ones included."""
+    stop = len(text) if end is None else end
+    at = text.find(needle, start, stop)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + 1, stop)
+
+
+def line_starts(text: str, positions: Iterable[int]) -> Iterator[int]:
+    """The start of the line holding each of `positions` (ascending), each line once."""
+    last = -1
+    for pos in positions:
+        start = text.rfind("\n", 0, pos) + 1
+        if start != last:
+            yield start
+            last = start
+
+
+def finditer_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int], endpos: int | None = None
+) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(text, 0, endpos)` gives, when every match starts at one of
+    `starts` (ascending) and none is empty: the pattern is tried only there."""
+    stop = len(text) if endpos is None else endpos
+    end = 0
+    for pos in starts:
+        if pos >= end and (m := pattern.match(text, pos, stop)) is not None:
+            end = m.end()
+            yield m
+
+
+def search_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int], endpos: int | None = None
+) -> re.Match[str] | None:
+    """What `pattern.search(text, 0, endpos)` gives, when every match starts at one of `starts`
+    (ascending)."""
+    return next(finditer_at(pattern, text, starts, endpos), None)
+
+
 # --- Numbers --------------------------------------------------------------------------------
 
 # Words that state a count without a numeral: "none of them is inadequate" is 0,
@@ -255,8 +302,12 @@ __all__ = [
     "contains",
     "find_span",
     "find_spans",
+    "finditer_at",
+    "line_starts",
     "number_value",
     "numbers_in",
+    "occurrences",
+    "search_at",
     "short",
     "squash",
 ]
