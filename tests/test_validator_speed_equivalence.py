@@ -10,6 +10,7 @@ and str.lower does not; unusual spaces; dots and semicolons that end nothing).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 import re
@@ -39,6 +40,7 @@ from ofsted_extractor.validators.text import (
     WHITESPACE_CHARS,
     _Squashed,
     find_span,
+    find_spans,
     number_value,
     numbers_in,
     squash,
@@ -590,3 +592,35 @@ def test_a_date_is_written_where_its_pattern_finds_it() -> None:
         for date in dates:
             want = parties._date_pattern(date).search(text) is not None
             assert parties._date_written(text, date) == want, (text, date)
+
+
+def _old_find_span(haystack: str, needle: str, start: int = 0) -> tuple[int, int] | None:
+    """validators.text.find_span (case kept) before its shortcut for an unsquashed haystack."""
+    key = squash(needle)
+    if not key:
+        return None
+    hay = _Squashed(haystack)
+    i = bisect.bisect_left(range(len(hay.text)), start, key=hay.at) if start else 0
+    while True:
+        k = hay.text.find(key, i)
+        if k < 0:
+            return None
+        first, last = hay.at(k), hay.end(k + len(key) - 1)
+        if first >= start:
+            return first, last
+        i = k + 1
+
+
+def test_find_span_and_find_spans_find_what_they_found() -> None:
+    rng = random.Random(16)
+    for bullet in [*_bullets()[:2000], *(text for _raw, text in _letters()[:30])]:
+        words = bullet.split(" ")
+        cut = rng.randint(0, len(words))
+        needle = " ".join(words[cut : cut + rng.randint(1, 3)])
+        for start in (0, rng.randint(0, len(bullet)), len(bullet), len(bullet) + 3):
+            assert find_span(bullet, needle, start) == _old_find_span(bullet, needle, start)
+        spans, at = [], 0
+        while (found := _old_find_span(bullet, needle, at)) is not None:
+            spans.append(found)
+            at = found[1] if found[1] > found[0] else found[1] + 1
+        assert find_spans(bullet, needle) == spans, (bullet, needle)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ofsted_extractor.schema import Issue, Letter
 from ofsted_extractor.textutil import (
@@ -235,11 +236,18 @@ def _may_hold(text: str, word: str, start: int = 0) -> bool:
 
 def stated_counts(bullet: str) -> list[StatedCount]:
     """Every quantity phrase of one bullet that counts provision with a judgement, in order."""
+    return list(_stated_counts(bullet))
+
+
+# A record is often validated more than once against the same letter (a re-asked or compared
+# answer): the bullets' counts are read once.
+@lru_cache(maxsize=256)
+def _stated_counts(bullet: str) -> tuple[StatedCount, ...]:
     found: list[StatedCount] = []
     for start, end in _sentences(bullet):
         for c in _sentence_counts(bullet[start:end]):
             found.append(StatedCount(c.count, start + c.start, start + c.end, c.phrase))
-    return found
+    return tuple(found)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

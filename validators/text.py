@@ -155,8 +155,12 @@ def find_span(
             m = needle_pattern(needle, ignore_case).search(haystack, start)
             return (m.start(), m.end()) if m else None
         text, key = hay.lower, key.lower()
-    # the squashed index of the first character at or after `start`
-    i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
+    # the squashed index of the first character at or after `start` (the same index when no run
+    # was squashed)
+    if not hay.sq:
+        i = min(start, len(text))
+    else:
+        i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
     while True:
         k = text.find(key, i)
         if k < 0:
@@ -172,6 +176,9 @@ def find_span(
 def find_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
     """Every non-overlapping whitespace-insensitive occurrence of `needle`, in order (what
     `needle_pattern(needle).finditer(haystack)` finds, without compiling a pattern)."""
+    key = squash(needle)
+    if not key or key not in _squashed(haystack).text:
+        return []  # what the first find_span would say, without its set-up
     spans: list[tuple[int, int]] = []
     at = 0
     while (found := find_span(haystack, needle, at)) is not None:
