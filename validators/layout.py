@@ -29,6 +29,7 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.findings import HEADINGS as _HEADINGS
 from ofsted_extractor.validators.issues import error
+from ofsted_extractor.validators.text import occurrences
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]
@@ -71,9 +72,32 @@ _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 @lru_cache(maxsize=8)
 def _lines(original: str) -> tuple[str, ...]:
     """The original's lines: page breaks are line breaks, odd spaces are spaces."""
+    return tuple(_joined(original).split("\n"))
+
+
+@lru_cache(maxsize=8)
+def _joined(original: str) -> str:
+    """The original's lines joined by "\\n" (what _lines splits)."""
     # the invisible characters and odd spaces are all outside ASCII
     text = original if original.isascii() else _SPACES.sub(" ", _INVISIBLE.sub("", original))
-    return tuple(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n"))
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+
+
+# The word each heading's lines hold, lower-cased: in ASCII text only those lines are tried.
+_HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
+
+
+def _heading_index(original: str, name: str) -> int | None:
+    """Index of the first line of the original that `_HEADING[name]` matches, or None."""
+    lines, rx = _lines(original), _HEADING[name]
+    joined = _joined(original)
+    if not joined.isascii():
+        return next((i for i, line in enumerate(lines) if rx.match(line)), None)
+    for at in occurrences(joined.lower(), _HEADING_WORD[name]):
+        i = joined.count("\n", 0, at)
+        if rx.match(lines[i]):
+            return i
+    return None
 
 
 def _may_end(line: str) -> bool:
@@ -88,10 +112,7 @@ def _may_end(line: str) -> bool:
 def _sections(original: str) -> dict[str, list[str] | None]:
     """The lines under each list heading of the original."""
     lines = _lines(original)
-    heads = {
-        name: next((i for i, line in enumerate(lines) if rx.match(line)), None)
-        for name, rx in _HEADING.items()
-    }
+    heads = {name: _heading_index(original, name) for name in _HEADING}
     sections: dict[str, list[str] | None] = {}
     for name, head in heads.items():
         if head is None:

@@ -275,7 +275,10 @@ def numbers_in(s: str) -> set[int]:
     """
     found: set[int] = set()
     previous: int | None = None
-    for token in _TOKEN.findall(s):
+    # an ASCII text is lower-cased whole (its tokens are the same); in other text a character
+    # such as the Kelvin sign lower-cases to an ASCII letter and would join a token
+    tokens = _TOKEN.findall(s.lower()) if s.isascii() else _TOKEN.findall(s)
+    for token in tokens:
         # number_value inlined (this runs for every word of every evidence): a digit token is
         # digits and commas; a word token is ASCII letters and hyphens
         value: int | None
