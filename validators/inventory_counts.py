@@ -365,6 +365,9 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
     counts = [(squash(finding.text), count) for _path, finding, count in iter_counts(letter)]
     for list_name, bullets in read_bullets(text).items():
         for i, bullet in enumerate(bullets):
+            stated_here = stated_counts(bullet)
+            if not stated_here:
+                continue  # nothing to account for: where the record's counts stand is moot
             # The counts of the finding that is this bullet (letters repeat phrases, so another
             # bullet's count must not account for this one's); all counts when no finding is.
             own = [count for where, count in counts if where == bullet]
@@ -378,7 +381,7 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                 for start, end in find_spans(bullet, count.evidence):
                     covered.append((start, end, count.count))
             used: set[int] = set()
-            for stated in stated_counts(bullet):
+            for stated in stated_here:
                 field = f"{list_name}[{i}]"
                 if stated.count is None:
                     issues.append(
