@@ -41,6 +41,7 @@ from ofsted_extractor.validators.text import (
     _Squashed,
     find_span,
     find_spans,
+    is_word_char,
     number_value,
     numbers_in,
     squash,
@@ -624,3 +625,8 @@ def test_find_span_and_find_spans_find_what_they_found() -> None:
             spans.append(found)
             at = found[1] if found[1] > found[0] else found[1] + 1
         assert find_spans(bullet, needle) == spans, (bullet, needle)
+
+
+def test_is_word_char_is_backslash_w_on_ascii() -> None:
+    for c in map(chr, range(128)):
+        assert is_word_char(c) == bool(re.match(r"\w", c)), repr(c)

@@ -18,7 +18,6 @@ phrase's quantity and gives the phrase's number as its count.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,7 +37,14 @@ from ofsted_extractor.textutil import (
 from ofsted_extractor.validators.counts import iter_counts
 from ofsted_extractor.validators.issues import error, warning
 from ofsted_extractor.validators.reading import read_bullets
-from ofsted_extractor.validators.text import find_spans, number_value, short, squash
+from ofsted_extractor.validators.text import (
+    find_spans,
+    finditer_at,
+    is_word_char,
+    number_value,
+    short,
+    squash,
+)
 
 # A quantity word: digits (never a year, a percentage or part of "16-year-olds") or a number
 # word from the shared list. "12", "eight", "thirty-four"; not "2011", "85%", "five-year-olds".
@@ -168,14 +174,9 @@ def _search_word(
         return m.span() if m else None
     low = text.lower()
     m = lower.search(low, pos)
-    while m is not None and m.start() > 0 and _is_word(low[m.start() - 1]):
+    while m is not None and m.start() > 0 and is_word_char(low[m.start() - 1]):
         m = lower.search(low, m.start() + 1)
     return m.span() if m else None
-
-
-def _is_word(char: str) -> bool:
-    """An ASCII character that \\w matches."""
-    return char.isalnum() or char == "_"
 
 
 def _not_provision_before(before: str) -> bool:
@@ -190,7 +191,7 @@ def _not_provision_before(before: str) -> bool:
         return False
     low = kept.lower()
     for word in _NOT_PROVISION_WORDS:
-        if low.endswith(word) and (len(low) == len(word) or not _is_word(low[-len(word) - 1])):
+        if low.endswith(word) and (len(low) == len(word) or not is_word_char(low[-len(word) - 1])):
             return True
     if not low.endswith("in"):
         return False
@@ -199,7 +200,7 @@ def _not_provision_before(before: str) -> bool:
     if quantity_end == len(head):
         return False
     start = quantity_end
-    while start > 0 and (_is_word(head[start - 1]) or head[start - 1] == "-"):
+    while start > 0 and (is_word_char(head[start - 1]) or head[start - 1] == "-"):
         start -= 1
     token = head[start:quantity_end]
     return (token.isdigit() and len(token) <= 3) or token in NUMBER_WORDS
@@ -281,19 +282,6 @@ def _next_end(text: str, start: int) -> int:
     return dot if dot >= 0 else len(text)
 
 
-def _finditer_at(
-    pattern: re.Pattern[str], text: str, starts: Iterable[int]
-) -> Iterator[re.Match[str]]:
-    """What `pattern.finditer(text)` gives, when every match starts at one of `starts` (in
-    ascending order) and none is empty: the pattern is tried only there, not at every
-    character."""
-    end = 0
-    for pos in starts:
-        if pos >= end and (m := pattern.match(text, pos)) is not None:
-            end = m.end()
-            yield m
-
-
 def _sentence_counts(sentence: str) -> list[StatedCount]:
     """The counts of one sentence (offsets within it). Whole-phrase forms are read first and
     take their span, so "Half of the 12" is never also read as a count of 12."""
@@ -335,7 +323,7 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
     of_the = (
         _OF_THE_TOTAL.finditer(sentence)
         if low is None
-        else _finditer_at(_OF_THE_TOTAL, sentence, (g.start() for g in _OF_THE_NEEDS.finditer(low)))
+        else finditer_at(_OF_THE_TOTAL, sentence, (g.start() for g in _OF_THE_NEEDS.finditer(low)))
     )
     for m in of_the:
         if free(m) and _judged_after(sentence, m.end()) is not None:

@@ -15,6 +15,7 @@ from ofsted_extractor.validators.text import (
     contains,
     find_span,
     finditer_at,
+    is_word_char,
     line_starts,
     occurrences,
     search_at,
@@ -144,7 +145,7 @@ def _date_written(text: str, date: dt.date) -> bool:
         while day_end > 0 and low[day_end - 1].isspace():
             day_end -= 1
         day_start = day_end
-        while day_start > 0 and _is_word(low[day_start - 1]):
+        while day_start > 0 and is_word_char(low[day_start - 1]):
             day_start -= 1
         if day_end == at or low[day_start:day_end] not in days:
             continue
@@ -154,17 +155,12 @@ def _date_written(text: str, date: dt.date) -> bool:
         year_end = year_start + len(year)
         if year_start == after or not low.startswith(year, year_start):
             continue
-        if year_end == len(low) or not _is_word(low[year_end]):
+        if year_end == len(low) or not is_word_char(low[year_end]):
             return True
     return False
 
 
 _DAY_SUFFIXES = ("", "st", "nd", "rd", "th")
-
-
-def _is_word(char: str) -> bool:
-    """An ASCII character that \\w matches."""
-    return char.isalnum() or char == "_"
 
 
 def check_authority(text: str, letter: Letter) -> list[Issue]:

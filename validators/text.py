@@ -236,6 +236,11 @@ def finditer_at(
             yield m
 
 
+def is_word_char(char: str) -> bool:
+    """True for an ASCII character that the pattern `\\w` matches (letters, digits, "_")."""
+    return char.isalnum() or char == "_"
+
+
 def search_at(
     pattern: re.Pattern[str], text: str, starts: Iterable[int], endpos: int | None = None
 ) -> re.Match[str] | None:
@@ -313,6 +318,7 @@ __all__ = [
     "find_span",
     "find_spans",
     "finditer_at",
+    "is_word_char",
     "line_starts",
     "number_value",
     "numbers_in",
