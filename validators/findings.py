@@ -222,20 +222,19 @@ def _words(s: str) -> list[str]:
     return _WORD.findall(squashed)
 
 
-def _keys(s: str, words: list[str] | None = None) -> list[str]:
-    """The words of `s` lower-cased, for comparing (`words` when they are already read). An
+def _keys(s: str) -> list[str]:
+    """The words of `s` lower-cased, for comparing: as many as _words(s), in the same order. An
     ASCII text is lower-cased whole: its words stay where they were."""
     squashed = squash(s)
     if squashed.isascii():
         return squashed.lower().translate(_NOT_WORD).split()
-    return [w.lower() for w in (_words(s) if words is None else words)]
+    return [w.lower() for w in _words(s)]
 
 
 def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
     """The runs of `section`'s words that no finding's text covers, in order."""
-    words = _words(section)
-    keys = _keys(section, words)
-    covered = [False] * len(words)
+    keys = _keys(section)
+    covered = [False] * len(keys)
     for finding in findings:
         needle = _keys(finding.text)
         n = len(needle)
@@ -255,6 +254,8 @@ def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
     # the runs are the stretches between covered words, found with list.index at C speed
     runs: list[str] = []
     at = 0
+    # the words as written, read only when some are uncovered (a whole record covers them all)
+    words = _words(section) if _index(covered, False, 0) is not None else []
     while (start := _index(covered, False, at)) is not None:
         end = _index(covered, True, start)
         end = len(words) if end is None else end
