@@ -145,6 +145,9 @@ _FRACTION_NEEDS = re.compile(
 _OF_THE_NEEDS = re.compile(r"of\s+the\s")
 # "none of": every _NONE match holds "none"
 _NONE_NEEDS = "none"
+# "are good", "inadequate": a judgement, which every count but a changed number's is read with
+# (the judgement words are lower case, so this pattern reads a lower-cased ASCII sentence)
+_JUDGEMENT_NEEDS = re.compile(JUDGEMENT)
 
 
 @dataclass(frozen=True)
@@ -299,8 +302,11 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
     # the guards' lower-cased sentence; None (no guard) when it is not ASCII
     low = sentence.lower() if sentence.isascii() else None
     quantities = list(_QUANTITY.finditer(sentence))
-    if not quantities and low is not None and _NONE_NEEDS not in low:
-        return []  # every form but "none of" counts with a quantity
+    if low is not None:
+        if not quantities and _NONE_NEEDS not in low:
+            return []  # every form but "none of" counts with a quantity
+        if _CHANGE_NEEDS not in low and _JUDGEMENT_NEEDS.search(low) is None:
+            return []  # every form but a changed number is kept only with a judgement
     change = low is None or _CHANGE_NEEDS in low
     for m in _CHANGE.finditer(sentence) if change else ():
         what = m.group("what")
