@@ -39,6 +39,7 @@ from ofsted_extractor.validators.reading import (
 from ofsted_extractor.validators.text import (
     WHITESPACE_CHARS,
     _Squashed,
+    contains,
     find_span,
     find_spans,
     is_word_char,
@@ -630,3 +631,17 @@ def test_find_span_and_find_spans_find_what_they_found() -> None:
 def test_is_word_char_is_backslash_w_on_ascii() -> None:
     for c in map(chr, range(128)):
         assert is_word_char(c) == bool(re.match(r"\w", c)), repr(c)
+
+
+def test_contains_says_what_find_span_finds() -> None:
+    rng = random.Random(17)
+    texts = [*_bullets()[:3000], *(text for _raw, text in _letters()[:20]), "\u0130stanbul x"]
+    for text in texts:
+        words = text.split(" ")
+        cut = rng.randint(0, len(words))
+        needles = [" ".join(words[cut : cut + rng.randint(1, 4)]), rng.choice(_bullets())[:30]]
+        needles += [needles[0].upper(), " ", "\u0130", "\u212a"]
+        for needle in needles:
+            for ignore_case in (False, True):
+                want = find_span(text, needle, ignore_case=ignore_case) is not None
+                assert contains(text, needle, ignore_case=ignore_case) == want, (text, needle)

@@ -188,8 +188,19 @@ def find_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
 
 
 def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
-    """True if `needle` occurs in `haystack`, ignoring whitespace; never if `needle` is blank."""
-    return find_span(haystack, needle, ignore_case=ignore_case) is not None
+    """True if `needle` occurs in `haystack`, ignoring whitespace; never if `needle` is blank.
+
+    What `find_span(haystack, needle, ignore_case=ignore_case) is not None` says, without
+    mapping the match back to the haystack (every check asks this many times a letter)."""
+    key = squash(needle)
+    if not key:
+        return False
+    hay = _squashed(haystack)
+    if not ignore_case:
+        return key in hay.text
+    if hay.lower is None or len(key.lower()) != len(key):
+        return needle_pattern(needle, ignore_case).search(haystack) is not None
+    return key.lower() in hay.lower
 
 
 def short(s: str, width: int = 60) -> str:
