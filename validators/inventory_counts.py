@@ -301,12 +301,11 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
 
     # the guards' lower-cased sentence; None (no guard) when it is not ASCII
     low = sentence.lower() if sentence.isascii() else None
+    if low is not None and _CHANGE_NEEDS not in low and _JUDGEMENT_NEEDS.search(low) is None:
+        return []  # every form but a changed number is kept only with a judgement
     quantities = list(_QUANTITY.finditer(sentence))
-    if low is not None:
-        if not quantities and _NONE_NEEDS not in low:
-            return []  # every form but "none of" counts with a quantity
-        if _CHANGE_NEEDS not in low and _JUDGEMENT_NEEDS.search(low) is None:
-            return []  # every form but a changed number is kept only with a judgement
+    if not quantities and low is not None and _NONE_NEEDS not in low:
+        return []  # every form but "none of" counts with a quantity
     change = low is None or _CHANGE_NEEDS in low
     for m in _CHANGE.finditer(sentence) if change else ():
         what = m.group("what")
