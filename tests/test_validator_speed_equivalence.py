@@ -645,3 +645,16 @@ def test_contains_says_what_find_span_finds() -> None:
             for ignore_case in (False, True):
                 want = find_span(text, needle, ignore_case=ignore_case) is not None
                 assert contains(text, needle, ignore_case=ignore_case) == want, (text, needle)
+
+
+def test_the_predicate_is_found_where_the_re_i_pattern_finds_it() -> None:
+    assert counts.PREDICATE.pattern.startswith(r"\b")
+    rng = random.Random(18)
+    phrases = ["Eight ARE Good", "this is good", "12 were judged to be outstanding", "xis good"]
+    phrases += ["it i\u017f good", "Thi\u017f is good", "have  been\tinspected"]
+    for bullet in [*phrases, *_bullets()]:
+        text = bullet[rng.randint(0, len(bullet) // 2) :]
+        for s in (bullet, text):
+            m = counts._PREDICATE.search(s)
+            want = (m.start(), m["judgement"]) if m else None
+            assert counts._predicate.__wrapped__(s) == want, repr(s)
