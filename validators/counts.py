@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ofsted_extractor.schema import Count, Finding, Issue, Letter
 from ofsted_extractor.textutil import (
@@ -21,6 +22,7 @@ from ofsted_extractor.validators.issues import error
 from ofsted_extractor.validators.text import (
     contains,
     find_span,
+    is_word_char,
     number_value,
     numbers_in,
     short,
@@ -198,12 +200,18 @@ _QUANTITY_FORMS: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 # "are good or better", "was judged satisfactory": the judgement the evidence predicates
 _PREDICATE = re.compile(PREDICATE.pattern, re.I)
+# The same for lower-cased ASCII text (its words are lower case), without the leading \b, which
+# _predicate checks: the regex engine then tries it only at the first letters of its verbs
+_PREDICATE_LOWER = re.compile(PREDICATE.pattern.removeprefix(r"\b"))
 # "the number of inadequate schools": a judgement used as an adjective, when no predicate is
 _ANY_JUDGEMENT = re.compile(rf"\b{JUDGEMENT}\b", re.I)
 # "the number in an Ofsted category of concern": a status said of schools, when no grade is
 _CONCERN = re.compile(CONCERN, re.I)
 
 
+# The readers of one evidence below are pure functions of their strings, and check_count_numbers
+# and check_count_roles read the same evidence: cached, each is read once.
+@lru_cache(maxsize=4096)
 def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None:
     """(count, total, total_is_count) an evidence phrase opens with, or None if no known form.
 
@@ -233,15 +241,34 @@ def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None
     return None
 
 
+@lru_cache(maxsize=4096)
 def stated_judgement(evidence: str) -> str | None:
     """The judgement an evidence phrase gives: its first predicate ("are good or better"), or
     failing that its first judgement word ("the number of inadequate schools")."""
-    m = _PREDICATE.search(evidence) or _ANY_JUDGEMENT.search(evidence)
+    predicate = _predicate(evidence)
+    if predicate is not None:
+        return " ".join(predicate[1].lower().split())
+    m = _ANY_JUDGEMENT.search(evidence)
     if not m:
         concern = _CONCERN.search(evidence)
         return " ".join(concern.group(0).lower().split()) if concern else None
-    word = m.group("judgement") if "judgement" in m.groupdict() else m.group(0)
-    return " ".join(word.lower().split())
+    return " ".join(m.group(0).lower().split())
+
+
+@lru_cache(maxsize=4096)
+def _predicate(s: str) -> tuple[int, str] | None:
+    """(start, judgement as written) of the first _PREDICATE match in `s`, or None. In ASCII text
+    the case-sensitive pattern reads s.lower() (the same positions), passing over a match that
+    does not start a word; other text is searched with the re.I pattern (it folds "ſ" into "s",
+    which str.lower does not)."""
+    if not s.isascii():
+        m = _PREDICATE.search(s)
+        return (m.start(), m["judgement"]) if m else None
+    low = s.lower()
+    m = _PREDICATE_LOWER.search(low)
+    while m is not None and m.start() > 0 and is_word_char(low[m.start() - 1]):
+        m = _PREDICATE_LOWER.search(low, m.start() + 1)
+    return (m.start(), s[m.start("judgement") : m.end("judgement")]) if m else None
 
 
 # "..., including the two academies, 12 are good or better": a number after a comma, right
@@ -249,6 +276,7 @@ def stated_judgement(evidence: str) -> str | None:
 _OWNER_BEFORE_PREDICATE = re.compile(rf",\s+(?P<owner>{_NUM})\s*$")
 
 
+@lru_cache(maxsize=4096)
 def predicate_owner(evidence: str) -> int | None:
     """The number an evidence's predicate is said of when that is not the number the evidence
     opens with: "the 15 primary schools ..., including the two academies, 12 are good" -> 12.
@@ -256,10 +284,10 @@ def predicate_owner(evidence: str) -> int | None:
     phrase = squash(evidence)
     if phrase.lower().startswith("of the"):
         return None
-    pred = _PREDICATE.search(phrase)
+    pred = _predicate(phrase)
     if pred is None:
         return None
-    m = _OWNER_BEFORE_PREDICATE.search(phrase[: pred.start()])
+    m = _OWNER_BEFORE_PREDICATE.search(phrase[: pred[0]])
     return number_value(m.group("owner")) if m else None
 
 
@@ -269,11 +297,16 @@ _FRACTION_BEFORE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def fraction_before(finding_text: str, evidence: str) -> str | None:
     """The fraction ("two thirds of") right before the evidence in its finding, if any: then
     the evidence's number is the whole the fraction is taken of, not a count."""
     span = find_span(finding_text, evidence)
     if span is None:
+        return None
+    # the pattern ends in "of" and whitespace; no other character folds into "o" or "f" (re.I),
+    # so a text that does not end so is not searched
+    if finding_text[: span[0]].rstrip()[-2:].lower() != "of":
         return None
     m = _FRACTION_BEFORE.search(finding_text[: span[0]])
     return squash(m.group(0)) if m else None

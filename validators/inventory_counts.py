@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ofsted_extractor.schema import Issue, Letter
 from ofsted_extractor.textutil import (
@@ -36,7 +37,14 @@ from ofsted_extractor.textutil import (
 from ofsted_extractor.validators.counts import iter_counts
 from ofsted_extractor.validators.issues import error, warning
 from ofsted_extractor.validators.reading import read_bullets
-from ofsted_extractor.validators.text import find_spans, number_value, short, squash
+from ofsted_extractor.validators.text import (
+    find_spans,
+    finditer_at,
+    is_word_char,
+    number_value,
+    short,
+    squash,
+)
 
 # A quantity word: digits (never a year, a percentage or part of "16-year-olds") or a number
 # word from the shared list. "12", "eight", "thirty-four"; not "2011", "85%", "five-year-olds".
@@ -57,20 +65,27 @@ _JUDGED = re.compile(
 # satisfactory" (the judgement is said of the same subject)
 _AND_JUDGED = re.compile(rf"\s+and{_JUDGED.pattern}", re.I)
 # The first verb of a clause (where the predicate, if any, starts)
-_VERB = re.compile(
-    r"\b(?:is|are|was|were|remains?|remained|has|have|had|made|make|makes|become|became"
-    r"|closed|show|shows|showed|match|matches|belong|belongs|having|continue|continues)\b",
-    re.I,
+_VERBS = (
+    r"(?:is|are|was|were|remains?|remained|has|have|had|made|make|makes|become|became"
+    r"|closed|show|shows|showed|match|matches|belong|belongs|having|continue|continues)\b"
 )
+_VERB = re.compile(rf"\b{_VERBS}", re.I)
 # Words before a number that show it is not counting provision: "level 2", "Key Stage 2",
 # "aged 14", "one in five" (a proportion)
 _NOT_PROVISION_BEFORE = re.compile(
     rf"(?:\b(?:level|stage|aged?|ages|year|years|grade)|{_Q}\s+in)\s+$", re.I
 )
+# The words of _NOT_PROVISION_BEFORE's first branch, for _not_provision_before
+_NOT_PROVISION_WORDS = ("level", "stage", "age", "aged", "ages", "year", "years", "grade")
 # "eight", "12", "thirty-four" on their own (the string _Q is built into the patterns below)
 _QUANTITY = re.compile(_Q, re.I)
 # "schools", "children's centres", "sixth form": a noun of provision
 _SERVICE = re.compile(rf"\b{SERVICE_NOUNS}\b", re.I)
+# _VERB and _SERVICE for lower-cased ASCII text, without the leading \b (checked by _search_word):
+# a case-sensitive pattern opening with literals is tried only where one of their first letters
+# stands, where the re.I pattern opening with \b is tried at every character
+_VERB_LOWER = re.compile(_VERBS)
+_SERVICE_LOWER = re.compile(rf"{SERVICE_NOUNS}\b")
 # "of the 12 ", "of these ", "of the local authority's 34 " after the quantity
 _OF_DETERMINER = re.compile(
     rf"\s+(?:of\s+{_DETERMINER}\b(?:\s+(?P<total>{_Q}))?|out\s+of\s+(?:{_DETERMINER}\s+)?{_Q})",
@@ -78,8 +93,11 @@ _OF_DETERMINER = re.compile(
 )
 # Where a noun phrase's first stretch ends: "special schools|, the ..." or "years, |12 schools"
 _STRETCH_END = re.compile(rf",|{_Q}", re.I)
-# A sentence or a clause after a semicolon: "Five of these were outstanding, one was good."
-_SENTENCES = re.compile(r"[^.;]+(?:[.;](?=\s|$)|$)")
+# A sentence or a clause after a semicolon ends at a "." or ";" followed by whitespace or the
+# end: "Five of these were outstanding, one was good." ("2.5" and "e.g." go on). _sentences reads
+# them by hand: the pattern `[^.;]+(?:[.;](?=\s|$)|$)` it replaces is retried at every character
+# before a "." that ends nothing, which made it quadratic.
+_SENTENCE_END = ".;"
 
 # Whole-phrase forms, read before single quantities; each names the group that holds the count.
 # "the number of inadequate schools has reduced from five to two" (count: the later figure)
@@ -109,6 +127,28 @@ _OF_THE_TOTAL = re.compile(
 # "none of them", "None of the 12 homes"
 _NONE = re.compile(rf"\bnone\s+of\s+{_DETERMINER}(?:\s+{_Q})?", re.I)
 
+# Guards: what a lower-cased ASCII sentence must hold for each whole-phrase form to match, tested
+# at memory speed before a pattern that would be tried at every position (\b and re.I give the
+# regex engine no literal to scan for). Non-ASCII text skips the guards: re.I also folds "ſ"
+# into "s" and "K" (the Kelvin sign) into "k", which str.lower leaves alone.
+# "the number of ... has fallen to": every _CHANGE match holds "number"
+_CHANGE_NEEDS = "number"
+# ", as are 11 of": every _AS_ARE match holds this (a pattern opening with a literal is fast)
+_AS_ARE_NEEDS = re.compile(r"as\s+(?:is|are|was|were)\s")
+# "half of", "two thirds of", "a quarter of": every fraction ends in one of these words, then "of"
+_FRACTION_NEEDS = re.compile(
+    "(?:"
+    + "|".join(sorted({key.replace("-", " ").split()[-1] for key in FRACTIONS}, reverse=True))
+    + r")\s+of\s"
+)
+# "of the 15 ...": every _OF_THE_TOTAL match starts where this does
+_OF_THE_NEEDS = re.compile(r"of\s+the\s")
+# "none of": every _NONE match holds "none"
+_NONE_NEEDS = "none"
+# "are good", "inadequate": a judgement, which every count but a changed number's is read with
+# (the judgement words are lower case, so this pattern reads a lower-cased ASCII sentence)
+_JUDGEMENT_NEEDS = re.compile(JUDGEMENT)
+
 
 @dataclass(frozen=True)
 class StatedCount:
@@ -125,34 +165,124 @@ def _value(token: str) -> int | None:
     return 0 if token.lower() == "none" else number_value(token)
 
 
+def _search_word(
+    pattern: re.Pattern[str], lower: re.Pattern[str], text: str, pos: int = 0
+) -> tuple[int, int] | None:
+    """The span of `pattern.search(text, pos)` for a re.I pattern "\\b(?:words)...", whose
+    `lower` is the same without the leading \\b and without re.I: in ASCII text `lower` is
+    searched in text.lower() (the same positions) and a match not at a word's start is passed
+    over; other text is searched with `pattern` (re.I folds "ſ" and "K", str.lower does not)."""
+    if not text.isascii():
+        m = pattern.search(text, pos)
+        return m.span() if m else None
+    low = text.lower()
+    m = lower.search(low, pos)
+    while m is not None and m.start() > 0 and is_word_char(low[m.start() - 1]):
+        m = lower.search(low, m.start() + 1)
+    return m.span() if m else None
+
+
+def _not_provision_before(before: str) -> bool:
+    """`_NOT_PROVISION_BEFORE.search(before)`, read from the end of an ASCII text instead of
+    tried at each of its characters: `before` ends in whitespace, and before that in one of
+    the words (at a word's start) or in "in" after whitespace after a quantity (a whole run of
+    letters, digits and hyphens: the quantity's lookbehind allows no other start)."""
+    if not before.isascii():
+        return _NOT_PROVISION_BEFORE.search(before) is not None
+    kept = before.rstrip()
+    if len(kept) == len(before):
+        return False
+    low = kept.lower()
+    for word in _NOT_PROVISION_WORDS:
+        if low.endswith(word) and (len(low) == len(word) or not is_word_char(low[-len(word) - 1])):
+            return True
+    if not low.endswith("in"):
+        return False
+    head = low[:-2]
+    quantity_end = len(head.rstrip())
+    if quantity_end == len(head):
+        return False
+    start = quantity_end
+    while start > 0 and (is_word_char(head[start - 1]) or head[start - 1] == "-"):
+        start -= 1
+    token = head[start:quantity_end]
+    return (token.isdigit() and len(token) <= 3) or token in NUMBER_WORDS
+
+
 def _judged_after(clause: str, pos: int) -> int | None:
     """Where the judgement ends, when what follows a quantity at `pos` is '[of the N] [noun
     phrase of provision] predicate-with-judgement' within the clause; else None."""
     rest = clause[pos:]
     of = _OF_DETERMINER.match(rest)
     skipped = of.end() if of else 0
-    verb = _VERB.search(rest, skipped)
+    verb = _search_word(_VERB, _VERB_LOWER, rest, skipped)
     if verb is None:
         return None
-    noun_phrase = rest[skipped : verb.start()]
+    noun_phrase = rest[skipped : verb[0]]
     if noun_phrase.strip():
         # the first stretch of the noun phrase names the provision: "special schools, the ...
         # and the three units, are" is about schools; "years, 12 schools have been" is not
         first = _STRETCH_END.search(noun_phrase)
         stretch = noun_phrase[: first.start()] if first else noun_phrase
-        if not _SERVICE.search(stretch):
+        if _search_word(_SERVICE, _SERVICE_LOWER, stretch) is None:
             return None
-    judged = _JUDGED.match(rest, verb.start()) or _AND_JUDGED.search(rest, verb.end())
+    judged = _JUDGED.match(rest, verb[0])
+    if judged is None and _may_hold(rest, "and", verb[1]):
+        judged = _AND_JUDGED.search(rest, verb[1])
     return pos + judged.end() if judged else None
+
+
+def _may_hold(text: str, word: str, start: int = 0) -> bool:
+    """False when ASCII `text` holds no `word` in any case at or after `start`, so a re.I pattern
+    that needs the word cannot match there (other text is always searched)."""
+    return not text.isascii() or word in text[start:].lower()
 
 
 def stated_counts(bullet: str) -> list[StatedCount]:
     """Every quantity phrase of one bullet that counts provision with a judgement, in order."""
+    return list(_stated_counts(bullet))
+
+
+# A record is often validated more than once against the same letter (a re-asked or compared
+# answer): the bullets' counts are read once.
+@lru_cache(maxsize=256)
+def _stated_counts(bullet: str) -> tuple[StatedCount, ...]:
     found: list[StatedCount] = []
-    for sm in _SENTENCES.finditer(bullet):
-        for c in _sentence_counts(sm.group(0)):
-            found.append(StatedCount(c.count, sm.start() + c.start, sm.start() + c.end, c.phrase))
-    return found
+    for start, end in _sentences(bullet):
+        for c in _sentence_counts(bullet[start:end]):
+            found.append(StatedCount(c.count, start + c.start, start + c.end, c.phrase))
+    return tuple(found)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or clause of `text`: a run of characters other than "." and
+    ";" up to one of them that whitespace or the end follows (kept in the sentence), or up to the
+    end. Where a "." or ";" is followed by anything else, the run it closes is no sentence and the
+    next one starts after it (as the pattern this replaces found them)."""
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    p = 0
+    while p < n:
+        if text[p] in _SENTENCE_END:
+            p += 1
+            continue
+        q = _next_end(text, p)
+        if q == n:
+            spans.append((p, n))
+            break
+        if q + 1 == n or text[q + 1].isspace():
+            spans.append((p, q + 1))
+        p = q + 1
+    return spans
+
+
+def _next_end(text: str, start: int) -> int:
+    """Index of the first "." or ";" at or after `start`, else len(text)."""
+    dot = text.find(".", start)
+    semi = text.find(";", start, dot if dot >= 0 else len(text))
+    if semi >= 0:
+        return semi
+    return dot if dot >= 0 else len(text)
 
 
 def _sentence_counts(sentence: str) -> list[StatedCount]:
@@ -169,30 +299,46 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
         s, e = (m.start(at), m.end(at)) if at else (m.start(), m.end())
         found.append(StatedCount(count, s, e, m.group(0)))
 
-    for m in _CHANGE.finditer(sentence):
+    # the guards' lower-cased sentence; None (no guard) when it is not ASCII
+    low = sentence.lower() if sentence.isascii() else None
+    if low is not None and _CHANGE_NEEDS not in low and _JUDGEMENT_NEEDS.search(low) is None:
+        return []  # every form but a changed number is kept only with a judgement
+    quantities = list(_QUANTITY.finditer(sentence))
+    if not quantities and low is not None and _NONE_NEEDS not in low:
+        return []  # every form but "none of" counts with a quantity
+    change = low is None or _CHANGE_NEEDS in low
+    for m in _CHANGE.finditer(sentence) if change else ():
         what = m.group("what")
         if m.group("concern") or (what and _SERVICE.search(what)):
             keep(m, _value(m.group("count")))
         else:
             taken.append((m.start(), m.end()))  # "the number of looked after children"
-    for m in _AS_ARE.finditer(sentence):
+    as_are = low is None or _AS_ARE_NEEDS.search(low) is not None
+    for m in _AS_ARE.finditer(sentence) if as_are else ():
         if free(m):
             keep(m, _value(m.group("count")))
-    for m in _FRACTION.finditer(sentence):
+    fraction = low is None or _FRACTION_NEEDS.search(low) is not None
+    for m in _FRACTION.finditer(sentence) if fraction else ():
         if not free(m):
             continue
         if not m.group("approx") and _judged_after(sentence, m.end()) is not None:
             keep(m, fraction_of(m.group("fraction"), _value(m.group("total")) or 0), "fraction")
         else:
             taken.append((m.start(), m.end()))  # "over half of the 12": no count, no 12
-    for m in _OF_THE_TOTAL.finditer(sentence):
+    of_the = (
+        _OF_THE_TOTAL.finditer(sentence)
+        if low is None
+        else finditer_at(_OF_THE_TOTAL, sentence, (g.start() for g in _OF_THE_NEEDS.finditer(low)))
+    )
+    for m in of_the:
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, _value(m.group("count")))
-    for m in _NONE.finditer(sentence):
+    none = low is None or _NONE_NEEDS in low
+    for m in _NONE.finditer(sentence) if none else ():
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, 0, "")
-    for m in _QUANTITY.finditer(sentence):
-        if not free(m) or _NOT_PROVISION_BEFORE.search(sentence[: m.start()]):
+    for m in quantities:
+        if not free(m) or _not_provision_before(sentence[: m.start()]):
             continue
         end = _judged_after(sentence, m.end())
         if end is not None:
@@ -212,6 +358,9 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
     counts = [(squash(finding.text), count) for _path, finding, count in iter_counts(letter)]
     for list_name, bullets in read_bullets(text).items():
         for i, bullet in enumerate(bullets):
+            stated_here = stated_counts(bullet)
+            if not stated_here:
+                continue  # nothing to account for: where the record's counts stand is moot
             # The counts of the finding that is this bullet (letters repeat phrases, so another
             # bullet's count must not account for this one's); all counts when no finding is.
             own = [count for where, count in counts if where == bullet]
@@ -225,7 +374,7 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                 for start, end in find_spans(bullet, count.evidence):
                     covered.append((start, end, count.count))
             used: set[int] = set()
-            for stated in stated_counts(bullet):
+            for stated in stated_here:
                 field = f"{list_name}[{i}]"
                 if stated.count is None:
                     issues.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from itertools import pairwise
 
 from ofsted_extractor.schema import Issue, Letter
@@ -28,6 +29,7 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.findings import HEADINGS as _HEADINGS
 from ofsted_extractor.validators.issues import error
+from ofsted_extractor.validators.text import occurrences
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]
@@ -66,19 +68,51 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
-def _lines(original: str) -> list[str]:
+# Both readers below split the same original: split once.
+@lru_cache(maxsize=8)
+def _lines(original: str) -> tuple[str, ...]:
     """The original's lines: page breaks are line breaks, odd spaces are spaces."""
-    text = _SPACES.sub(" ", _INVISIBLE.sub("", original))
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    return tuple(_joined(original).split("\n"))
+
+
+@lru_cache(maxsize=8)
+def _joined(original: str) -> str:
+    """The original's lines joined by "\\n" (what _lines splits)."""
+    # the invisible characters and odd spaces are all outside ASCII
+    text = original if original.isascii() else _SPACES.sub(" ", _INVISIBLE.sub("", original))
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+
+
+# The word each heading's lines hold, lower-cased: in ASCII text only those lines are tried.
+_HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
+
+
+def _heading_index(original: str, name: str) -> int | None:
+    """Index of the first line of the original that `_HEADING[name]` matches, or None."""
+    lines, rx = _lines(original), _HEADING[name]
+    joined = _joined(original)
+    if not joined.isascii():
+        return next((i for i, line in enumerate(lines) if rx.match(line)), None)
+    for at in occurrences(joined.lower(), _HEADING_WORD[name]):
+        i = joined.count("\n", 0, at)
+        if rx.match(lines[i]):
+            return i
+    return None
+
+
+def _may_end(line: str) -> bool:
+    """False when `line` cannot hold _END: an ASCII line without "this" or "yours" in any case
+    (re.I also folds "ſ" into "s" and "ı" into "i", which str.lower leaves alone)."""
+    if not line.isascii():
+        return True
+    low = line.lower()
+    return "this" in low or "yours" in low
 
 
 def _sections(original: str) -> dict[str, list[str] | None]:
     """The lines under each list heading of the original."""
     lines = _lines(original)
-    heads = {
-        name: next((i for i, line in enumerate(lines) if rx.match(line)), None)
-        for name, rx in _HEADING.items()
-    }
+    heads = {name: _heading_index(original, name) for name in _HEADING}
     sections: dict[str, list[str] | None] = {}
     for name, head in heads.items():
         if head is None:
@@ -87,7 +121,7 @@ def _sections(original: str) -> dict[str, list[str] | None]:
         stop = min([len(lines), *(h for h in heads.values() if h is not None and h > head)])
         body: list[str] = []
         for line in lines[head + 1 : stop]:
-            end = _END.search(line)
+            end = _END.search(line) if _may_end(line) else None
             if end:
                 if line[: end.start()].strip():
                     body.append(line[: end.start()])

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from ofsted_extractor.schema import Issue, Letter, Person
 from ofsted_extractor.textutil import LETTERHEAD_WORDING
 from ofsted_extractor.validators.issues import error, warning
 from ofsted_extractor.validators.reading import read_heading, read_letter_date
-from ofsted_extractor.validators.text import MONTHS, contains, find_span, short, squash
+from ofsted_extractor.validators.text import (
+    MONTHS,
+    contains,
+    find_span,
+    finditer_at,
+    is_word_char,
+    line_starts,
+    occurrences,
+    search_at,
+    short,
+    squash,
+)
 
 # The salutation: "Dear Ms Quinton".
 SALUTATION = re.compile(r"^[^\S\n]*Dear[^\S\n]+(?P<name>[^\n,]+?)[^\S\n]*,?[^\S\n]*$", re.MULTILINE)
@@ -35,10 +47,38 @@ _LETTERHEAD = re.compile(LETTERHEAD_WORDING, re.I)
 _INITIALLED = re.compile(r"^(?:[A-Z]\.?\s*){1,3}[A-Z][\w'-]+$")
 
 
+# A month's name, where a date line can be: "November"
+_MONTH_NAME = re.compile("|".join(MONTHS))
+
+
+# The patterns above open with ^ (multiline) or re.I, which the regex engine tries at every
+# character; every match holds a known word, so they are tried only where it stands (in ASCII
+# text for "yours" in any case: re.I folds "ſ" into "s", which str.lower does not).
+@lru_cache(maxsize=8)
+def _salutation(text: str) -> re.Match[str] | None:
+    """SALUTATION.search(text), tried only on the lines holding "Dear"."""
+    return search_at(SALUTATION, text, line_starts(text, occurrences(text, "Dear")))
+
+
+def _date_lines(text: str, end: int) -> list[re.Match[str]]:
+    """_DATE_LINE's matches in text[:end], tried only on the lines holding a month's name."""
+    months = (m.start() for m in _MONTH_NAME.finditer(text, 0, end))
+    return list(finditer_at(_DATE_LINE, text, line_starts(text, months), end))
+
+
+@lru_cache(maxsize=8)
+def _closings(text: str) -> tuple[re.Match[str], ...]:
+    """CLOSING.finditer(text)."""
+    if not text.isascii():
+        return tuple(CLOSING.finditer(text))
+    return tuple(finditer_at(CLOSING, text, occurrences(text.lower(), "yours")))
+
+
 def _nonblank_lines(text: str, start: int, end: int) -> list[str]:
     return [squash(line) for line in text[start:end].splitlines() if line.strip()]
 
 
+@lru_cache(maxsize=8)
 def read_addressee(text: str) -> tuple[str, str | None] | None:
     """The address block's name line and the line after it (the role line), e.g.
     ('Ms Gail Quinton', "Director of Children's Services"); None when there is no date line and
@@ -46,10 +86,10 @@ def read_addressee(text: str) -> tuple[str, str | None] | None:
 
     The name line is found by the surname 'Dear Ms Quinton' greets, so letterhead lines that a
     conversion puts between the date and the address are passed over."""
-    dear = SALUTATION.search(text)
+    dear = _salutation(text)
     if dear is None:
         return None
-    dates = list(_DATE_LINE.finditer(text, 0, dear.start()))
+    dates = _date_lines(text, dear.start())
     if not dates:
         return None
     surname = dear["name"].split()[-1].rstrip(",:;")
@@ -65,11 +105,12 @@ def read_addressee(text: str) -> tuple[str, str | None] | None:
     return None
 
 
+@lru_cache(maxsize=8)
 def read_sign_off(text: str) -> tuple[str, str | None] | None:
     """The typed name after 'Yours sincerely' and the line after it that is not an initialled
     signature (the role), e.g. ('Juliet Winstanley', "Divisional Manager, Children's Services
     Assessment"); None when there is no closing or nothing after it."""
-    closings = list(CLOSING.finditer(text))
+    closings = _closings(text)
     if not closings:
         return None
     closing = closings[-1]
@@ -80,12 +121,46 @@ def read_sign_off(text: str) -> tuple[str, str | None] | None:
     return lines[0], lines[1] if len(lines) > 1 else None
 
 
+@lru_cache(maxsize=64)
 def _date_pattern(date: dt.date) -> re.Pattern[str]:
     # "8 November 2011", also "08 November 2011" and "8th November 2011".
     return re.compile(
         rf"\b0?{date.day}(?:st|nd|rd|th)?\s+{MONTHS[date.month - 1]}\s+{date.year}\b",
         re.IGNORECASE,
     )
+
+
+def _date_written(text: str, date: dt.date) -> bool:
+    """Whether `_date_pattern(date)` occurs in `text`. In ASCII text it is read at each place the
+    month's name stands, in any case, without compiling a pattern per date (and without trying
+    one at every character): whitespace before it, and before that a whole word that is the
+    day ("8", "08", "8th"); whitespace after it, then the year ending a word."""
+    if not text.isascii():
+        return _date_pattern(date).search(text) is not None
+    low = text.lower()
+    month, year = MONTHS[date.month - 1].lower(), str(date.year)
+    days = {zero + str(date.day) + suffix for zero in ("", "0") for suffix in _DAY_SUFFIXES}
+    for at in occurrences(low, month):
+        day_end = at
+        while day_end > 0 and low[day_end - 1].isspace():
+            day_end -= 1
+        day_start = day_end
+        while day_start > 0 and is_word_char(low[day_start - 1]):
+            day_start -= 1
+        if day_end == at or low[day_start:day_end] not in days:
+            continue
+        year_start = after = at + len(month)
+        while year_start < len(low) and low[year_start].isspace():
+            year_start += 1
+        year_end = year_start + len(year)
+        if year_start == after or not low.startswith(year, year_start):
+            continue
+        if year_end == len(low) or not is_word_char(low[year_end]):
+            return True
+    return False
+
+
+_DAY_SUFFIXES = ("", "st", "nd", "rd", "th")
 
 
 def check_authority(text: str, letter: Letter) -> list[Issue]:
@@ -191,7 +266,7 @@ def check_recipient(text: str, letter: Letter) -> list[Issue]:
     (recipient.name_mismatch), and the role is the line under it (recipient.role_mismatch)."""
     where = "copy the addressee's name, with title, from the address block above 'Dear ...'"
     issues = _person_issues(text, letter.recipient, "recipient", where)
-    salutation = SALUTATION.search(text)
+    salutation = _salutation(text)
     if letter.recipient is not None and salutation is not None:
         surname = salutation["name"].split()[-1].lower()
         if surname not in (w.lower() for w in letter.recipient.name.split()):
@@ -244,7 +319,7 @@ def check_signatory(text: str, letter: Letter) -> list[Issue]:
     (signatory.name_mismatch), and the role is the job-title line (signatory.role_mismatch)."""
     where = "copy the typed name after 'Yours sincerely'"
     issues = _person_issues(text, letter.signatory, "signatory", where)
-    closing = CLOSING.search(text)
+    closing = next(iter(_closings(text)), None)
     if letter.signatory is not None and closing is not None:
         before = find_span(text, letter.signatory.name) is not None
         after = find_span(text, letter.signatory.name, closing.end()) is not None
@@ -305,7 +380,7 @@ def check_letter_date(text: str, letter: Letter) -> list[Issue]:
             )
         ]
     date = letter.letter_date
-    if _date_pattern(date).search(text):
+    if _date_written(text, date):
         if dated is None or dated == date:
             return []
         # Written somewhere, but not on the date line: "off by a day" can land on another date.

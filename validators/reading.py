@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from ofsted_extractor.schema import GRADE_LABELS
@@ -23,7 +24,14 @@ from ofsted_extractor.textutil import (
     SIGN_OFF_WORDING,
     STRENGTHS_WORDING,
 )
-from ofsted_extractor.validators.text import MONTHS, squash
+from ofsted_extractor.validators.text import (
+    MONTHS,
+    finditer_at,
+    line_starts,
+    occurrences,
+    search_at,
+    squash,
+)
 
 # The verdict line, the only place the authority's own grade is stated:
 #   "Children's services assessment\tPerforms poorly (1)"
@@ -99,6 +107,37 @@ BULLET_LISTS = ("strengths", "areas_for_improvement")
 _LINE = re.compile(r"[^\n]+")
 
 
+# A month's name, where a date line can be: "November"
+_MONTH_NAME = re.compile("|".join(MONTHS))
+
+
+# The readers below are pure functions of the text that several checks call: each reads a
+# letter once. Their patterns open with ^ (multiline) or re.I, which the regex engine tries at
+# every character; every match holds a known word ("children" in any case, a month's name), so
+# in ASCII text they are tried only on the lines or at the places holding it (other text is
+# searched whole: re.I folds "ı" into "i", which str.lower does not).
+@lru_cache(maxsize=8)
+def _verdict_line(text: str) -> re.Match[str] | None:
+    if not text.isascii():
+        return VERDICT_LINE.search(text)
+    return search_at(VERDICT_LINE, text, occurrences(text.lower(), "children"))
+
+
+@lru_cache(maxsize=8)
+def _heading_line_match(text: str) -> re.Match[str] | None:
+    if not text.isascii():
+        return HEADING_LINE.search(text)
+    # the authority and "children" stand on the line the match starts
+    return search_at(HEADING_LINE, text, line_starts(text, occurrences(text.lower(), "children")))
+
+
+def _date_lines(text: str) -> Iterator[re.Match[str]]:
+    """DATE_LINE.finditer(text), tried only on the lines holding a month's name."""
+    months = (m.start() for m in _MONTH_NAME.finditer(text))
+    return finditer_at(DATE_LINE, text, line_starts(text, months))
+
+
+@lru_cache(maxsize=8)
 def read_verdict(text: str) -> tuple[int, str] | None:
     """Grade and label from the verdict line, e.g. (1, 'Performs poorly'); None if no verdict line.
 
@@ -106,7 +145,7 @@ def read_verdict(text: str) -> tuple[int, str] | None:
     contradicts its label the digit is returned (it is the grade proper) with the label as written,
     so a check can report the contradiction.
     """
-    m = VERDICT_LINE.search(text)
+    m = _verdict_line(text)
     if m is None:
         return None
     from_label = GRADE_BY_ADVERB[m["adverb"].lower()]
@@ -115,9 +154,10 @@ def read_verdict(text: str) -> tuple[int, str] | None:
     return grade, label
 
 
+@lru_cache(maxsize=8)
 def read_heading(text: str) -> tuple[str, int] | None:
     """Authority and year from the heading 'X children's services assessment 2011', or None."""
-    m = HEADING_LINE.search(text)
+    m = _heading_line_match(text)
     if m is None:
         return None
     # Markdown leftovers ("## **Dudley ... services** assessment") are not part of the name.
@@ -125,6 +165,7 @@ def read_heading(text: str) -> tuple[str, int] | None:
     return authority, int(m["year"])
 
 
+@lru_cache(maxsize=8)
 def read_performance(text: str) -> tuple[int, str] | None:
     """Grade implied by the summary's 'Children's services in X perform <adverb>', with the
     sentence fragment that says it, e.g. (1, "Children's services in ... perform poorly")."""
@@ -134,9 +175,10 @@ def read_performance(text: str) -> tuple[int, str] | None:
     return GRADE_BY_ADVERB[m["adverb"].lower()], squash(m[0])
 
 
+@lru_cache(maxsize=8)
 def read_letter_date(text: str) -> dt.date | None:
     """The first date standing on a line of its own ('8 November 2011'), or None."""
-    for m in DATE_LINE.finditer(text):
+    for m in _date_lines(text):
         try:
             return dt.date(int(m["year"]), MONTHS.index(m["month"]) + 1, int(m["day"]))
         except ValueError:
@@ -151,25 +193,72 @@ def read_list_sections(text: str) -> dict[str, tuple[int, int] | None]:
     return dict(_sections(text))
 
 
+# The word every line a heading pattern matches holds, lower-cased: the lines without it are
+# not tried (in ASCII text; re.I also folds "ſ" into "s", which str.lower does not).
+_HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
+
+
 # Several checks read the same letter's lists; reading them once per text keeps validate cheap.
 @lru_cache(maxsize=8)
 def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
-    heads: dict[str, re.Match[str] | None] = {}
+    low = text.lower() if text.isascii() else None
+    heads: dict[str, tuple[int, int] | None] = {}
     for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
-        heads[key] = next((m for m in _LINE.finditer(text) if heading.match(m[0])), None)
+        if low is None:
+            line = next((m for m in _LINE.finditer(text) if heading.match(m[0])), None)
+            heads[key] = line.span() if line else None
+        else:
+            heads[key] = _heading_line(text, low, heading, _HEADING_WORD[key])
     sections: dict[str, tuple[int, int] | None] = {}
     for key, head in heads.items():
         if head is None:
             sections[key] = None
             continue
-        start = head.end()
+        start = head[1]
         ends = [len(text)]
-        ends += [h.start() for h in heads.values() if h is not None and h.start() > start]
-        closing = LISTS_END.search(text, start)
+        ends += [h[0] for h in heads.values() if h is not None and h[0] > start]
+        closing = _lists_end(text, low, start)
         if closing is not None:
-            ends.append(closing.start())
+            ends.append(closing)
         sections[key] = (start, min(ends))
     return tuple(sections.items())
+
+
+def _heading_line(
+    text: str, low: str, heading: re.Pattern[str], word: str
+) -> tuple[int, int] | None:
+    """(start, end) of the first line `heading` matches, trying only the lines of ASCII `text`
+    that hold `word` (its lower-cased form `low` is searched)."""
+    at = low.find(word)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if heading.match(text[start:end]):
+            return start, end
+        at = low.find(word, end)
+    return None
+
+
+def _lists_end(text: str, low: str | None, start: int) -> int | None:
+    """Where LISTS_END first matches at or after `start`, or None. In ASCII text it is tried only
+    where a match can begin: at a "this" (the closing paragraph) and at the start of a line whose
+    first word is "yours" (the sign-off)."""
+    if low is None:
+        m = LISTS_END.search(text, start)
+        return m.start() if m else None
+    closing = low.find("this", start)
+    while closing >= 0 and not LISTS_END.match(text, closing):
+        closing = low.find("this", closing + 1)
+    sign_off = low.find("yours", start)
+    while sign_off >= 0:
+        line = text.rfind("\n", 0, sign_off) + 1
+        if line >= start and not text[line:sign_off].strip() and LISTS_END.match(text, line):
+            sign_off = line
+            break
+        sign_off = low.find("yours", sign_off + 1)
+    found = [at for at in (closing, sign_off) if at >= 0]
+    return min(found) if found else None
 
 
 def read_bullets(text: str) -> dict[str, list[str]]:
@@ -192,8 +281,16 @@ def _bullets(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     for key, section in _sections(text):
         if section is not None:
             lines = text[section[0] : section[1]].splitlines()
-            result[key] = tuple(squash(CLOSING_PARAGRAPH.sub("", b)) for b in _bullets_in(lines))
+            result[key] = tuple(squash(_cut_closing(b)) for b in _bullets_in(lines))
     return tuple(result.items())
+
+
+def _cut_closing(bullet: str) -> str:
+    """The bullet without a closing paragraph glued to it. Every match of CLOSING_PARAGRAPH holds
+    "provided", so an ASCII bullet without it is not searched."""
+    if bullet.isascii() and "provided" not in bullet.lower():
+        return bullet
+    return CLOSING_PARAGRAPH.sub("", bullet)
 
 
 def _bullets_in(lines: list[str]) -> list[str]:
@@ -232,10 +329,11 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return [" ".join(p) for p in paragraphs if p]
 
 
+@lru_cache(maxsize=8)
 def read_summary(text: str) -> str | None:
     """The paragraphs between the verdict line and 'Strengths', joined by a blank line, or None
     when either end is missing. Rule lines under the verdict table are left out."""
-    verdict = VERDICT_LINE.search(text)
+    verdict = _verdict_line(text)
     if verdict is None:
         return None
     lines = text[verdict.end() :].splitlines()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
+from functools import cached_property, lru_cache
 
 from ofsted_extractor.textutil import MONTHS
 from ofsted_extractor.textutil import NUMBER_WORDS as _WORDS
@@ -36,16 +37,25 @@ _ALTERNATIVES = {
     "-": "[-\u2013\u2014]",
 }
 
-_WHITESPACE = re.compile(r"\s+")
-_LONG_WHITESPACE = re.compile(r"\s{2,}")
+#: Every character str.isspace() and the pattern `\s` accept (the same set; a test holds it).
+WHITESPACE_CHARS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_EVERY_SPACE = str.maketrans(dict.fromkeys(WHITESPACE_CHARS, " "))
+# Two or more spaces: "  ", "    "
+_SPACE_RUN = re.compile("  +")
 
 
 @lru_cache(maxsize=8192)
 def squash(s: str) -> str:
     """Return `s` with typographic quotes/dashes folded and every whitespace run made one space.
 
-    Cached: the checks squash the same finding texts and evidences many times a letter."""
-    return _WHITESPACE.sub(" ", s.translate(_FOLD)).strip()
+    Cached: the checks squash the same finding texts and evidences many times a letter. str.split
+    splits at the runs of whitespace (the characters WHITESPACE_CHARS lists) and drops them at the
+    ends: what replacing each run by a space and stripping gives, without a replacement per
+    space."""
+    return " ".join((s if s.isascii() else s.translate(_FOLD)).split())
 
 
 @lru_cache(maxsize=4096)
@@ -65,23 +75,41 @@ class _Squashed:
     """
 
     def __init__(self, haystack: str) -> None:
-        folded = haystack.translate(_FOLD)
+        # the folding table maps only non-ASCII characters
+        folded = haystack if haystack.isascii() else haystack.translate(_FOLD)
         self.sq: list[int] = []
         self.first: list[int] = []
         self.last: list[int] = []
         self.shift: list[int] = []  # haystack index minus squashed index after run j
-        removed = 0
+        if folded.isascii() and _single_spaces_only(folded):
+            # most needles and finding texts: squashing changes nothing, so no pattern runs
+            self.text = folded
+            return
+        # every whitespace character made a space, so the runs are runs of spaces: a pattern
+        # opening with a literal finds them fast, and the squashed text is the pieces between
+        # them joined by one space (what `\s+` -> " " gives, without a replacement per space)
+        spaced = folded.translate(_EVERY_SPACE)
+        pieces: list[str] = []
+        removed = previous = 0
         # a run of one whitespace character maps one to one, so only longer runs are kept
-        for m in _LONG_WHITESPACE.finditer(folded):
-            self.sq.append(m.start() - removed)
-            self.first.append(m.start())
-            self.last.append(m.end())
-            removed += m.end() - m.start() - 1
+        for m in _SPACE_RUN.finditer(spaced):
+            start, end = m.span()
+            self.sq.append(start - removed)
+            self.first.append(start)
+            self.last.append(end)
+            removed += end - start - 1
             self.shift.append(removed)
-        self.text = _WHITESPACE.sub(" ", folded)
+            pieces.append(spaced[previous:start])
+            previous = end
+        pieces.append(spaced[previous:])
+        self.text = " ".join(pieces)
+
+    @cached_property
+    def lower(self) -> str | None:
+        """The squashed text lower-cased, for a search that ignores case; None when str.lower()
+        changes the length of a character ("İ"), so the search falls back to a regex."""
         lowered = self.text.lower()
-        # str.lower() can change the length of a few characters ("İ"); then fall back to regex
-        self.lower = lowered if len(lowered) == len(self.text) else None
+        return lowered if len(lowered) == len(self.text) else None
 
     def at(self, k: int) -> int:
         """Haystack index of squashed[k] (a whitespace run's first character)."""
@@ -96,6 +124,15 @@ class _Squashed:
         if j >= 0 and self.sq[j] == k:
             return self.last[j]
         return self.at(k) + 1
+
+
+# The whitespace characters of ASCII besides the space (what str.isspace and \s accept).
+_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _single_spaces_only(ascii_text: str) -> bool:
+    """True when the only whitespace of an ASCII text is single spaces (squashing keeps it)."""
+    return "  " not in ascii_text and not any(c in ascii_text for c in _ASCII_SPACES)
 
 
 @lru_cache(maxsize=64)
@@ -118,8 +155,12 @@ def find_span(
             m = needle_pattern(needle, ignore_case).search(haystack, start)
             return (m.start(), m.end()) if m else None
         text, key = hay.lower, key.lower()
-    # the squashed index of the first character at or after `start`
-    i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
+    # the squashed index of the first character at or after `start` (the same index when no run
+    # was squashed)
+    if not hay.sq:
+        i = min(start, len(text))
+    else:
+        i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
     while True:
         k = text.find(key, i)
         if k < 0:
@@ -135,6 +176,9 @@ def find_span(
 def find_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
     """Every non-overlapping whitespace-insensitive occurrence of `needle`, in order (what
     `needle_pattern(needle).finditer(haystack)` finds, without compiling a pattern)."""
+    key = squash(needle)
+    if not key or key not in _squashed(haystack).text:
+        return []  # what the first find_span would say, without its set-up
     spans: list[tuple[int, int]] = []
     at = 0
     while (found := find_span(haystack, needle, at)) is not None:
@@ -144,14 +188,76 @@ def find_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
 
 
 def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
-    """True if `needle` occurs in `haystack`, ignoring whitespace; never if `needle` is blank."""
-    return find_span(haystack, needle, ignore_case=ignore_case) is not None
+    """True if `needle` occurs in `haystack`, ignoring whitespace; never if `needle` is blank.
+
+    What `find_span(haystack, needle, ignore_case=ignore_case) is not None` says, without
+    mapping the match back to the haystack (every check asks this many times a letter)."""
+    key = squash(needle)
+    if not key:
+        return False
+    hay = _squashed(haystack)
+    if not ignore_case:
+        return key in hay.text
+    if hay.lower is None or len(key.lower()) != len(key):
+        return needle_pattern(needle, ignore_case).search(haystack) is not None
+    return key.lower() in hay.lower
 
 
 def short(s: str, width: int = 60) -> str:
     """Return `s` squashed and cut to about `width` characters, for messages."""
     s = squash(s)
     return s if len(s) <= width else s[: width - 3].rstrip() + "..."
+
+
+# --- Searching only where a match can start --------------------------------------------------
+# Python's re tries a pattern that opens with \b, ^ (multiline) or a re.I letter at every
+# character of the text. Where every match must hold a known word, the word's occurrences (found
+# at memory speed) say where to try it; `finditer_at` then gives what finditer would.
+
+
+def occurrences(text: str, needle: str, start: int = 0, end: int | None = None) -> Iterator[int]:
+    """Every index at which `needle` occurs in text[start:end], overlapping ones included."""
+    stop = len(text) if end is None else end
+    at = text.find(needle, start, stop)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + 1, stop)
+
+
+def line_starts(text: str, positions: Iterable[int]) -> Iterator[int]:
+    """The start of the line holding each of `positions` (ascending), each line once."""
+    last = -1
+    for pos in positions:
+        start = text.rfind("\n", 0, pos) + 1
+        if start != last:
+            yield start
+            last = start
+
+
+def finditer_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int], endpos: int | None = None
+) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(text, 0, endpos)` gives, when every match starts at one of
+    `starts` (ascending) and none is empty: the pattern is tried only there."""
+    stop = len(text) if endpos is None else endpos
+    end = 0
+    for pos in starts:
+        if pos >= end and (m := pattern.match(text, pos, stop)) is not None:
+            end = m.end()
+            yield m
+
+
+def is_word_char(char: str) -> bool:
+    """True for an ASCII character that the pattern `\\w` matches (letters, digits, "_")."""
+    return char.isalnum() or char == "_"
+
+
+def search_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int], endpos: int | None = None
+) -> re.Match[str] | None:
+    """What `pattern.search(text, 0, endpos)` gives, when every match starts at one of `starts`
+    (ascending)."""
+    return next(finditer_at(pattern, text, starts, endpos), None)
 
 
 # --- Numbers --------------------------------------------------------------------------------
@@ -185,14 +291,27 @@ def numbers_in(s: str) -> set[int]:
     """
     found: set[int] = set()
     previous: int | None = None
-    for token in _TOKEN.findall(s):
-        parts = [token] if token[0].isdigit() else [token, *token.split("-")]
-        value: int | None = None
-        for part in parts:
-            v = number_value(part)
-            if v is not None:
-                found.add(v)
-                value = v if value is None else value
+    # an ASCII text is lower-cased whole (its tokens are the same); in other text a character
+    # such as the Kelvin sign lower-cases to an ASCII letter and would join a token
+    tokens = _TOKEN.findall(s.lower()) if s.isascii() else _TOKEN.findall(s)
+    for token in tokens:
+        # number_value inlined (this runs for every word of every evidence): a digit token is
+        # digits and commas; a word token is ASCII letters and hyphens
+        value: int | None
+        if token[0].isdigit():
+            value = int(token.replace(",", ""))
+            found.add(value)
+        else:
+            word = token.lower()
+            value = NUMBER_WORDS.get(word)
+            if value is not None:
+                found.add(value)
+            if "-" in word:
+                for part in word.split("-"):
+                    v = NUMBER_WORDS.get(part)
+                    if v is not None:
+                        found.add(v)
+                        value = v if value is None else value
         # "thirty four" written with a space is one number as well as two.
         if previous is not None and value is not None:
             if previous in _TENS.values() and 0 < value < 10:
@@ -209,8 +328,13 @@ __all__ = [
     "contains",
     "find_span",
     "find_spans",
+    "finditer_at",
+    "is_word_char",
+    "line_starts",
     "number_value",
     "numbers_in",
+    "occurrences",
+    "search_at",
     "short",
     "squash",
 ]
