@@ -262,6 +262,8 @@ def attach_spans(doc: LoadedText, letter: Letter) -> Letter:
     Values the engine already placed keep their spans; a value that cannot be found verbatim
     keeps none (the validators report it).
     """
+    if _all_placed(letter):  # the rules engine places everything: nothing to copy or find
+        return letter
     data = _copy_for_spans(letter)
 
     def place(needle: str, start: int = 0) -> tuple[int, Span | None]:
@@ -269,6 +271,8 @@ def attach_spans(doc: LoadedText, letter: Letter) -> Letter:
         return (at, doc.span(at, at + len(needle))) if at >= 0 else (start, None)
 
     for finding in [*data.strengths, *data.areas_for_improvement]:
+        if finding.span is not None and all(c.span is not None for c in finding.counts):
+            continue  # (a search from the letter's start for each bullet: quadratic in bullets)
         at, span = place(finding.text)
         finding.span = finding.span or span
         for count in finding.counts:
@@ -288,6 +292,25 @@ def attach_spans(doc: LoadedText, letter: Letter) -> Letter:
             if span is not None:
                 data.provenance[key] = span
     return data
+
+
+def _all_placed(letter: Letter) -> bool:
+    """Whether every value attach_spans would place already has its span."""
+    findings = [*letter.strengths, *letter.areas_for_improvement]
+    people = (
+        ("recipient", letter.recipient),
+        ("signatory", letter.signatory),
+    )
+    scalars = [("local_authority", letter.local_authority)] + [
+        (f"{who}.{part}", getattr(person, part) if person else None)
+        for who, person in people
+        for part in ("name", "role")
+    ]
+    return (
+        all(f.span is not None and all(c.span is not None for c in f.counts) for f in findings)
+        and all(i.span is not None for i in letter.safeguarding_inspections)
+        and all(not value or key in letter.provenance for key, value in scalars)
+    )
 
 
 def _copy_for_spans(letter: Letter) -> Letter:

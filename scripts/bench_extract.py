@@ -14,6 +14,7 @@ numbers depend on the machine and on what else it is doing: quote them with the 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -95,16 +96,18 @@ def main() -> None:
             f"{n} synthetic letters through the API: {ms:.2f} ms of CPU a letter "
             f"({1000 / ms:.0f} letters a second on one core; median of {rounds} rounds)"
         )
-        # Linear in size: the same letters with their lists two and four times as long.
-        for stretch in (2, 4):
-            longer = write_letters(folder, min(n, 200), args.seed, stretch=stretch)
-            base = api_cpu_ms(letters[: len(longer)], 1)
-            kb = sum(p.stat().st_size for p in longer) / sum(
-                p.stat().st_size for p in letters[: len(longer)]
-            )
+        # Linear in size: the same letters with each one's lists carrying the bullets of 1, 3
+        # and 7 other letters. Linear time adds the same CPU for each added set of bullets.
+        sizes: list[tuple[int, float, float]] = []  # (stretch, KB a letter, ms a letter)
+        m = min(n, 200)
+        for stretch in (1, 2, 4, 8):
+            batch = write_letters(folder, m, args.seed, stretch=stretch)
+            kb = sum(p.stat().st_size for p in batch) / m / 1024
+            sizes.append((stretch, kb, api_cpu_ms(batch, 1)))
+        for (s0, kb0, ms0), (s1, kb1, ms1) in itertools.pairwise(sizes):
             print(
-                f"  lists x{stretch} ({kb:.1f}x the bytes): "
-                f"{api_cpu_ms(longer, 1) / base:.1f}x the CPU"
+                f"  lists x{s1} ({kb1:.1f} KB a letter): {ms1:.2f} ms; "
+                f"{(ms1 - ms0) / (kb1 - kb0):.3f} ms for each KB added since x{s0}"
             )
         wall: dict[int, float] = {}
         for j in jobs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from ofsted_extractor.schema import Finding, Issue, Letter
 from ofsted_extractor.validators.issues import error, warning
@@ -24,10 +25,14 @@ def _findings(letter: Letter, list_name: str) -> list[Finding]:
     return findings
 
 
-def _bullet_index(text: str, bullets: list[str]) -> int | None:
-    """Index of the bullet `text` is (exactly, whitespace-insensitively), else None."""
-    s = squash(text)
-    return next((k for k, b in enumerate(bullets) if b == s), None)
+def _first_index(bullets: list[str]) -> dict[str, int]:
+    """Each bullet's first index, so that a list's findings are looked up in linear time:
+    `_first_index(bullets).get(squash(text))` is the index of the bullet `text` is (exactly,
+    whitespace-insensitively), else None."""
+    index: dict[str, int] = {}
+    for k, b in enumerate(bullets):
+        index.setdefault(b, k)
+    return index
 
 
 def _part_of(text: str, bullets: list[str]) -> int | None:
@@ -86,9 +91,11 @@ def check_finding_texts(text: str, letter: Letter) -> list[Issue]:
     bullet); finding.not_a_bullet (in the letter, but not a bullet of either list).
     """
     bullets = read_bullets(text)
+    index = {name: _first_index(bullets[name]) for name in BULLET_LISTS}
     issues: list[Issue] = []
     for list_name in BULLET_LISTS:
         own, other = bullets[list_name], bullets[_OTHER[list_name]]
+        own_index, other_index = index[list_name], index[_OTHER[list_name]]
         for i, finding in enumerate(_findings(letter, list_name)):
             field = f"{list_name}[{i}].text"
             quote = short(finding.text)
@@ -110,13 +117,13 @@ def check_finding_texts(text: str, letter: Letter) -> list[Issue]:
                         found=finding.text,
                     )
                 )
-            elif _bullet_index(finding.text, own) is not None:
+            elif squash(finding.text) in own_index:
                 continue
-            elif not own and _bullet_index(finding.text, other) is None:
+            elif not own and squash(finding.text) not in other_index:
                 # This list's heading was not read, so the text cannot say which bullet this
                 # is meant to be; check_finding_lists has already warned.
                 continue
-            elif _bullet_index(finding.text, other) is not None or (
+            elif squash(finding.text) in other_index or (
                 _part_of(finding.text, own) is None and _part_of(finding.text, other) is not None
             ):
                 issues.append(
@@ -159,8 +166,9 @@ def check_finding_order(text: str, letter: Letter) -> list[Issue]:
     issues: list[Issue] = []
     for list_name in BULLET_LISTS:
         last = -1
+        index = _first_index(bullets[list_name])
         for i, finding in enumerate(_findings(letter, list_name)):
-            k = _bullet_index(finding.text, bullets[list_name])
+            k = index.get(squash(finding.text))
             if k is None:
                 continue
             if k < last:
@@ -235,19 +243,23 @@ def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
     """The runs of `section`'s words that no finding's text covers, in order."""
     keys = _keys(section)
     covered = [False] * len(keys)
+    # Where each run of three words starts, in order: a finding's candidates are where its
+    # first three words are (one place, as a rule), so the work stays linear in the section
+    # however many bullets share a first word ("The").
+    at_trigram: dict[tuple[str, ...], list[int]] = {}
+    for i in range(len(keys) - 2):
+        at_trigram.setdefault((keys[i], keys[i + 1], keys[i + 2]), []).append(i)
     for finding in findings:
         needle = _keys(finding.text)
         n = len(needle)
         if not n or n > len(keys):
             continue
-        # the first occurrence not yet covered, so a finding given twice covers one bullet once;
-        # list.index finds the candidates (where the first word is) at C speed
-        i = -1
-        while True:
-            try:
-                i = keys.index(needle[0], i + 1, len(keys) - n + 1)
-            except ValueError:
-                break
+        # the first occurrence not yet covered, so a finding given twice covers one bullet once
+        if n >= 3:
+            candidates: Iterable[int] = at_trigram.get((needle[0], needle[1], needle[2]), ())
+        else:  # list.index finds where the first word is at C speed
+            candidates = _indices(keys, needle[0], len(keys) - n + 1)
+        for i in candidates:
             if keys[i : i + n] == needle and not all(covered[i : i + n]):
                 covered[i : i + n] = [True] * n
                 break
@@ -262,6 +274,17 @@ def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
         runs.append(" ".join(words[start:end]))
         at = end
     return [run for run in runs if _ALPHA.search(run)]
+
+
+def _indices(keys: list[str], key: str, stop: int) -> Iterator[int]:
+    """Every index of `key` in `keys[:stop]`, in order."""
+    i = -1
+    while True:
+        try:
+            i = keys.index(key, i + 1, stop)
+        except ValueError:
+            return
+        yield i
 
 
 def _index(flags: list[bool], value: bool, start: int) -> int | None:

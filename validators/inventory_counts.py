@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ofsted_extractor.schema import Issue, Letter
+from ofsted_extractor.schema import Count, Issue, Letter
 from ofsted_extractor.textutil import (
     APPROXIMATORS,
     CHANGE_VERBS,
@@ -356,6 +356,10 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
     (count.fraction_unresolved)."""
     issues: list[Issue] = []
     counts = [(squash(finding.text), count) for _path, finding, count in iter_counts(letter)]
+    # each bullet's own counts found by its text, not by a pass over every count a bullet
+    by_text: dict[str, list[Count]] = {}
+    for where, count in counts:
+        by_text.setdefault(where, []).append(count)
     for list_name, bullets in read_bullets(text).items():
         for i, bullet in enumerate(bullets):
             stated_here = stated_counts(bullet)
@@ -363,7 +367,7 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                 continue  # nothing to account for: where the record's counts stand is moot
             # The counts of the finding that is this bullet (letters repeat phrases, so another
             # bullet's count must not account for this one's); all counts when no finding is.
-            own = [count for where, count in counts if where == bullet]
+            own = by_text.get(bullet, [])
             if not own:
                 own = [count for _where, count in counts]
             # where each count of the record stands in this bullet, if it does
