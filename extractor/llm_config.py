@@ -172,6 +172,8 @@ class LLMConfig:
             rules cross-check); 0 keeps it in threads of the event loop's process. Worth it
             only when letters arrive faster than one core checks them (a fast server at high
             concurrency: scripts/bench_llm.py); never with a CPU server on the same machine.
+            None is `resolved_workers`: 1 at a concurrency of 8 or more on a machine of two
+            cores or more, else 0.
         temperature: sampling temperature (0 makes recordings repeatable).
         cache: read and write the answer cache.
         cache_dir: where the cache lives; None is `default_cache_dir()`.
@@ -195,7 +197,7 @@ class LLMConfig:
     backoff_max: float = 30.0
     max_retry_after: float = 120.0
     concurrency: int | None = None
-    workers: int = 0
+    workers: int | None = None
     temperature: float = 0.0
     cache: bool = True
     cache_dir: Path | None = None
@@ -281,6 +283,16 @@ class LLMConfig:
         return DEFAULT_CONCURRENCY.get(backend, 8)
 
     @property
+    def resolved_workers(self) -> int:
+        """Worker processes for a batch's checks: as set, else 1 where requests come back
+        faster than one core checks them (a concurrency of 8 or more, two cores or more:
+        scripts/bench_llm.py measured 0.93 of ideal throughput with one, 0.85 with none), else
+        0 (a CPU server on this machine needs the cores itself)."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.resolved_concurrency >= 8 and (os.cpu_count() or 1) >= 2 else 0
+
+    @property
     def resolved_timeout(self) -> float:
         """Seconds for one HTTP call: as set, else 120 for OpenAI and 600 for local servers."""
         if self.timeout is not None:
@@ -354,7 +366,7 @@ class LLMConfig:
         if not self.model:
             raise ConfigurationError("no model name given")
         for name in ("max_reasks", "transport_retries", "workers"):
-            if getattr(self, name) < 0:
+            if getattr(self, name) is not None and getattr(self, name) < 0:
                 raise ConfigurationError(f"{name} must be 0 or more")
         for name in ("token_budget", "max_output_tokens", "concurrency"):
             if getattr(self, name) is not None and getattr(self, name) < 1:

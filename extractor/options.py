@@ -100,8 +100,8 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
         "--llm-workers",
         type=non_negative_int,
         help="worker processes for an LLM batch's answer checks, spans and cross-check "
-        "(default 0: threads of the CLI's process); 1 keeps a fast server at high "
-        "concurrency busy (see docs/llm.md)",
+        "(default: 1 at a concurrency of 8 or more on two cores or more, which keeps a fast "
+        "server busy; else 0, threads of the CLI's process; see docs/llm.md)",
     )
     g.add_argument("--no-cache", action="store_true", help="ignore and do not fill the LLM cache")
     g.add_argument("--cache-dir", type=Path, help="LLM answer cache folder")

@@ -160,3 +160,29 @@ def test_the_answer_formats_load_without_the_sdk() -> None:
         "assert 'openai' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "concurrency", "workers", "cores", "expected"),
+    [
+        pytest.param("https://api.example.org/v1", None, None, 2, 1, id="remote-8-two-cores"),
+        pytest.param("https://api.example.org/v1", None, None, 1, 0, id="remote-8-one-core"),
+        pytest.param("http://127.0.0.1:8080/v1", None, None, 8, 0, id="local-cpu-server"),
+        pytest.param("http://127.0.0.1:8080/v1", 16, None, 2, 1, id="local-at-16"),
+        pytest.param("https://api.example.org/v1", 4, None, 8, 0, id="remote-at-4"),
+        pytest.param("https://api.example.org/v1", None, 3, 2, 3, id="as-set"),
+    ],
+)
+def test_checks_go_to_a_worker_process_where_answers_outpace_one_core(
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str,
+    concurrency: int | None,
+    workers: int | None,
+    cores: int,
+    expected: int,
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    config = LLMConfig(
+        base_url=base_url, api_key="k-for-test", concurrency=concurrency, workers=workers
+    )
+    assert config.resolved_workers == expected

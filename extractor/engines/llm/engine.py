@@ -187,7 +187,8 @@ class LLMEngine:
             spans and the core validators.
         sleep: the async sleep used between transport retries (tests pass a recorder).
         workers: worker processes for a batch's CPU work (`session`, `extract_many`, the
-            pipeline's `extract_many`); None takes `config.workers`; 0 runs it in threads.
+            pipeline's `extract_many`); None takes `config.resolved_workers`; 0 runs it in
+            threads.
             Parsing, spans, the validators and the cross-check take most of a letter's CPU; in
             other processes they leave the event loop's core to the requests.
 
@@ -207,7 +208,7 @@ class LLMEngine:
         workers: int | None = None,
     ) -> None:
         config.check()
-        self.workers = config.workers if workers is None else workers
+        self.workers = config.resolved_workers if workers is None else workers
         self._pool: ProcessPoolExecutor | None = None
         self._pool_ready: Future[None] | None = None
         self._checks_are_default = structure_of is None and check is None
