@@ -103,7 +103,7 @@ def main() -> None:
         for stretch in (1, 2, 4, 8):
             batch = write_letters(folder, m, args.seed, stretch=stretch)
             kb = sum(p.stat().st_size for p in batch) / m / 1024
-            sizes.append((stretch, kb, api_cpu_ms(batch, 1)))
+            sizes.append((stretch, kb, api_cpu_ms(batch, rounds)))
         for (s0, kb0, ms0), (s1, kb1, ms1) in itertools.pairwise(sizes):
             print(
                 f"  lists x{s1} ({kb1:.1f} KB a letter): {ms1:.2f} ms; "
