@@ -29,6 +29,7 @@ import ctypes
 import hashlib
 import itertools
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -62,7 +63,7 @@ class LoadedText:
     sha256: str
     original: str
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
 
     def span(self, start: int, end: int) -> Span:
         """Map a [start, end) range of `text` to a Span in `original`.
@@ -116,13 +117,30 @@ def _template_pieces(template: str, rx: re.Pattern[str]) -> list[_Piece]:
     return pieces
 
 
+#: Where each character of a text came from. An array of machine integers: copying a stretch
+#: of it is a memory copy, where a list would hold an int object for each character.
+Offsets = array  # of int, typecode "q"
+
+# 0, 1, 2, ...: the offsets of a text no step has changed are a slice of it (grown as needed).
+_ARANGE: array[int] = array("q")
+
+
+def _identity(n: int) -> array[int]:
+    """array("q", range(n)) by copying a slice of a kept one (the constructor makes an int
+    object for every entry: 30 times slower)."""
+    global _ARANGE
+    if len(_ARANGE) < n:
+        _ARANGE = array("q", range(max(n, 2 * len(_ARANGE), 1 << 16)))
+    return _ARANGE[:n]
+
+
 def _sub(
     text: str,
-    offsets: list[int],
+    offsets: Offsets,
     pattern: str | re.Pattern[str],
     repl: _Repl,
     matches: Iterable[re.Match[str]] | None = None,
-) -> tuple[str, list[int]]:
+) -> tuple[str, Offsets]:
     """`re.sub` that also rewrites `offsets` (len(text) + 1 entries, the last one the end).
 
     Literal replacement characters map to the match start; group references (\\1, \\g<name>)
@@ -133,7 +151,7 @@ def _sub(
     fixed = _template_pieces(repl, rx) if isinstance(repl, str) else None
     func = None if isinstance(repl, str) else repl
     out: list[str] = []
-    out_offsets: list[int] = []
+    out_offsets: Offsets = array("q")
     pos = 0
     for m in rx.finditer(text) if matches is None else matches:
         start, end = m.span()
@@ -158,11 +176,11 @@ def _sub(
 
 
 def _replace_ranges(
-    text: str, offsets: list[int], edits: Iterable[tuple[int, int, str]]
-) -> tuple[str, list[int]]:
+    text: str, offsets: Offsets, edits: Iterable[tuple[int, int, str]]
+) -> tuple[str, Offsets]:
     """Replace sorted, non-overlapping [start, end) ranges of `text` with literal strings."""
     out: list[str] = []
-    out_offsets: list[int] = []
+    out_offsets: Offsets = array("q")
     pos = 0
     for start, end, new in edits:
         out.append(text[pos:start])
@@ -322,7 +340,7 @@ def _furniture_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _remove_furniture(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+def _remove_furniture(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     # A form feed inside a line (pdftotext puts it at the start of the next page's first line,
     # but a paste may not) starts a line of its own, so page edges are lines.
     paged = "\f" in text
@@ -353,7 +371,7 @@ _DATE_START = re.compile(rf"[ \t]*\d{{1,2}} (?:{'|'.join(MONTHS)}) \d{{4}}(?=[ \
 _DEAR = re.compile(r"[ \t]*Dear [A-Z]")
 
 
-def _remove_letterhead(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+def _remove_letterhead(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     """Drop the letterhead column where a converter put it inside the address block or the body.
 
     A word processor lays the letterhead (Ofsted's address, phone numbers, e-mail) in a column
@@ -614,7 +632,7 @@ def _list_edits(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int
     return sorted(edits)
 
 
-def _bullet_cues(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+def _bullet_cues(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     """Make every bullet under a list heading a "- text" line, whatever cue the converter left.
 
     Cues: a glyph alone on its line, before a blank line and the text (pdftotext), or all of a
@@ -687,7 +705,7 @@ def _address_block(lines: list[str]) -> range:
     return range(start, end)
 
 
-def _join_wrapped(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+def _join_wrapped(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     bounds = _lines(text)
     lines = [text[s:e] for s, e in bounds]
     width = _wrap_width(lines)
@@ -722,7 +740,7 @@ def _join_wrapped(text: str, offsets: list[int]) -> tuple[str, list[int]]:
 
 # --- The pipeline --------------------------------------------------------------------------------
 
-_Step = Callable[[str, list[int]], tuple[str, list[int]]]
+_Step = Callable[[str, Offsets], tuple[str, Offsets]]
 
 
 #: What a step needs in the text to change anything: substrings, any of which must occur.
@@ -770,7 +788,7 @@ class _RegexStep:
     repl: _Repl
     needs: _Needs | None = None
 
-    def __call__(self, text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    def __call__(self, text: str, offsets: Offsets) -> tuple[str, Offsets]:
         if self.needs is not None and not self.needs(text):
             return text, offsets
         return _sub(text, offsets, self.pattern, self.repl)
@@ -798,7 +816,7 @@ class _LineStartStep(_RegexStep):
     body: re.Pattern[str] = re.compile("")
     first: str = ""
 
-    def __call__(self, text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    def __call__(self, text: str, offsets: Offsets) -> tuple[str, Offsets]:
         if self.needs is not None and not self.needs(text):
             return text, offsets
         n, body, first = len(text), self.body, self.first
@@ -817,7 +835,7 @@ class _TrailingBlanksStep(_RegexStep):
     """`[ \\t]+(?=\\n|\\f|$)` removed: the blanks before each line break and at the end,
     found by looking back from the breaks (the regex engine would try every space)."""
 
-    def __call__(self, text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    def __call__(self, text: str, offsets: Offsets) -> tuple[str, Offsets]:
         if self.needs is not None and not self.needs(text):
             return text, offsets
         matches = []
@@ -871,7 +889,7 @@ def _verdict_cells_apart(text: str) -> bool:
     return False
 
 
-def _strip(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+def _strip(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     """`^\\s+|\\s+$` removed (str.strip and the regex's \\s are the same Unicode whitespace)."""
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
@@ -879,7 +897,9 @@ def _strip(text: str, offsets: list[int]) -> tuple[str, list[int]]:
         return text, offsets
     if start >= end:
         return "", offsets[-1:]
-    return text[start:end], [*offsets[start:end], offsets[-1]]
+    kept = offsets[start:end]
+    kept.append(offsets[-1])
+    return text[start:end], kept
 
 
 # A space or tab that ends a line or a page.
@@ -941,17 +961,17 @@ _PIPELINE: tuple[_Step, ...] = (
 )
 
 
-def normalise(raw: str) -> tuple[str, tuple[int, ...]]:
+def normalise(raw: str) -> tuple[str, Offsets]:
     """Normalise raw letter text; return (text, offsets). See module docs for the rules.
 
     `offsets` has len(text) + 1 entries: offsets[i] is the index in `raw` of text[i] (a
     character that replaced others maps to the first of them) and the last entry is len(raw).
     """
     text = raw
-    offsets = list(range(len(raw) + 1))
+    offsets = _identity(len(raw) + 1)
     for step in _PIPELINE:
         text, offsets = step(text, offsets)
-    return text, tuple(offsets)
+    return text, offsets
 
 
 # --- Loading -------------------------------------------------------------------------------------
