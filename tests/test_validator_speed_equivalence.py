@@ -333,7 +333,12 @@ def _finding_lists(bullets: list[str], rng: random.Random) -> list[list[Finding]
     return [*lists, rng.sample(whole, len(whole))]
 
 
-def test_uncovered_runs_are_what_the_slice_by_slice_search_found() -> None:
+@pytest.mark.parametrize("indexed_above", [800, 0], ids=["list-index", "trigram-index"])
+def test_uncovered_runs_are_what_the_slice_by_slice_search_found(
+    indexed_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a long section's words are indexed by trigram; 0 makes every section take that path
+    monkeypatch.setattr(fnd, "_INDEXED_WORDS", indexed_above)
     rng = random.Random(3)
     checked = 0
     for _raw, text in _letters():

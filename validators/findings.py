@@ -243,19 +243,22 @@ def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
     """The runs of `section`'s words that no finding's text covers, in order."""
     keys = _keys(section)
     covered = [False] * len(keys)
-    # Where each run of three words starts, in order: a finding's candidates are where its
-    # first three words are (one place, as a rule), so the work stays linear in the section
-    # however many bullets share a first word ("The").
-    at_trigram: dict[tuple[str, ...], list[int]] = {}
-    for i in range(len(keys) - 2):
-        at_trigram.setdefault((keys[i], keys[i + 1], keys[i + 2]), []).append(i)
+    # In a long section, where each run of three words starts, in order: a finding's
+    # candidates are where its first three words are (one place, as a rule), so the work stays
+    # linear however many bullets share a first word ("The"). A letter's usual few hundred
+    # words are searched with list.index at C speed instead (building the index costs more).
+    at_trigram: dict[tuple[str, ...], list[int]] | None = None
+    if len(keys) > _INDEXED_WORDS:
+        at_trigram = {}
+        for i in range(len(keys) - 2):
+            at_trigram.setdefault((keys[i], keys[i + 1], keys[i + 2]), []).append(i)
     for finding in findings:
         needle = _keys(finding.text)
         n = len(needle)
         if not n or n > len(keys):
             continue
         # the first occurrence not yet covered, so a finding given twice covers one bullet once
-        if n >= 3:
+        if at_trigram is not None and n >= 3:
             candidates: Iterable[int] = at_trigram.get((needle[0], needle[1], needle[2]), ())
         else:  # list.index finds where the first word is at C speed
             candidates = _indices(keys, needle[0], len(keys) - n + 1)
@@ -274,6 +277,10 @@ def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
         runs.append(" ".join(words[start:end]))
         at = end
     return [run for run in runs if _ALPHA.search(run)]
+
+
+#: Sections longer than this many words get a trigram index (see _uncovered_runs).
+_INDEXED_WORDS = 800
 
 
 def _indices(keys: list[str], key: str, stop: int) -> Iterator[int]:
