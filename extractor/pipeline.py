@@ -160,14 +160,19 @@ def extract_loaded(doc: LoadedText, engine: Engine) -> Document:
     return finish(doc, engine.info(), result)
 
 
+async def _answer(doc: LoadedText, engine: Engine) -> EngineResult:
+    """The engine's answer for `doc`: its async `aextract`, else `extract` in a thread."""
+    aextract = getattr(engine, "aextract", None)
+    if aextract is not None:
+        result: EngineResult = await aextract(doc)
+        return result
+    return await asyncio.to_thread(engine.extract, doc)
+
+
 async def aextract_loaded(doc: LoadedText, engine: Engine) -> Document:
     """`extract_loaded` for engines with an async `aextract` (others run in a thread)."""
-    aextract = getattr(engine, "aextract", None)
     try:
-        if aextract is not None:
-            result = await aextract(doc)
-        else:
-            result = await asyncio.to_thread(engine.extract, doc)
+        result = await _answer(doc, engine)
     except ExtractorError as exc:
         return failed_document(_source(doc), engine.info(), exc)
     return await _afinish(doc, engine, result)
@@ -470,12 +475,8 @@ def _iter_in_loop(
             document = failed_document(Source(path=str(path)), engine.info(), exc)
             return Extracted(path, document, text, time.perf_counter() - started)
         text = doc.original
-        aextract = getattr(engine, "aextract", None)
         try:
-            if aextract is not None:
-                result = await aextract(doc)
-            else:
-                result = await asyncio.to_thread(engine.extract, doc)
+            result = await _answer(doc, engine)
         except ExtractorError as exc:
             document = failed_document(_source(doc), engine.info(), exc)
             seconds = time.perf_counter() - started
