@@ -309,7 +309,9 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
         # the meantime is not done twice.
         nonlocal skipped
         for path in letters:
-            if not args.force and store.is_done(str(path), document_key(file_sha256(path), info)):
+            # the file is hashed only when the store holds a finished document of its path
+            done = None if args.force else store.done_key(str(path))
+            if done is not None and done == document_key(file_sha256(path), info):
                 skipped += 1
                 progress.step(shown(path.name))
                 continue

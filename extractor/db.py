@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -195,16 +196,15 @@ def authority_key(name: str | None) -> str | None:
 
 def fingerprint(info: EngineInfo) -> str:
     """A short hash of everything about the engine that can change its answer."""
-    parts = [
-        info.name,
-        info.version,
-        info.model,
-        info.prompt_version,
-        info.prompt_sha256,
-        info.mode,
-        SCHEMA_VERSION,
-    ]
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+    return _fingerprint(
+        (info.name, info.version, info.model, info.prompt_version, info.prompt_sha256, info.mode)
+    )
+
+
+# A batch asks for one engine's fingerprint three times a letter: it is hashed once.
+@lru_cache(maxsize=64)
+def _fingerprint(parts: tuple[str | None, ...]) -> str:
+    return hashlib.sha256(json.dumps([*parts, SCHEMA_VERSION]).encode()).hexdigest()[:16]
 
 
 def document_key(sha256: str | None, info: EngineInfo) -> str:
@@ -316,12 +316,17 @@ class Store:
 
     def is_done(self, path: str, key: str) -> bool:
         """True when `path`'s current document has `key` and did not fail (resume skips it)."""
+        return self.done_key(path) == key
+
+    def done_key(self, path: str) -> str | None:
+        """The key of `path`'s current document when it did not fail, else None: a path with
+        none needs no hash of its file to know it is to do."""
         row = self.conn.execute(
-            "SELECT 1 FROM letters JOIN documents USING (doc_id) "
-            "WHERE letters.path = ? AND documents.key = ? AND letters.status != 'failed'",
-            (path, key),
+            "SELECT documents.key FROM letters JOIN documents USING (doc_id) "
+            "WHERE letters.path = ? AND letters.status != 'failed'",
+            (path,),
         ).fetchone()
-        return row is not None
+        return str(row[0]) if row else None
 
     def add(
         self,
@@ -342,145 +347,52 @@ class Store:
             StoreError: the database cannot be written (disk full, read-only, ...); nothing of
                 this document is kept and nothing written before is lost.
         """
-        raw = record if record is not None else doc.model_dump_json()
-        record = redact(raw)
-        if record != raw:  # a key-shaped string was masked: store the masked document
-            doc = Document.model_validate_json(record)
-        path = doc.source.path
-        key = document_key(doc.source.sha256, doc.engine)
+        return self.write(document_rows(doc, record), run_id=run_id, text=text, force=force)
+
+    def write(
+        self, rows: DocumentRows, *, run_id: int, text: str | None = None, force: bool = False
+    ) -> Written:
+        """`add` for a document already made into rows (by `document_rows`, which a batch's
+        worker processes run, so the one process that writes only writes)."""
         with self._write():
-            if not force and self.is_done(path, key):
+            if not force and self.is_done(rows.path, rows.key):
                 return Written(None)
-            if text is not None and doc.source.sha256:
+            if text is not None and rows.sha256:
                 self.conn.execute(
                     "INSERT OR IGNORE INTO texts (sha256, text) VALUES (?, ?)",
-                    (doc.source.sha256, text),
+                    (rows.sha256, text),
                 )
-            doc_id = self._insert_document(doc, key, run_id, record)
-            self._make_current(doc, doc_id)
-        return Written(doc_id)
+            cur = self.conn.execute(
+                "INSERT INTO documents (key, path, sha256, format, engine, engine_version, model, "
+                "prompt_sha256, schema_version, fingerprint, status, error_code, error, run_id, "
+                "created_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*rows.document, run_id, _now(), rows.record),
+            )
+            assert cur.lastrowid is not None
+            self._make_current(rows, cur.lastrowid)
+        return Written(cur.lastrowid)
 
-    def _insert_document(self, doc: Document, key: str, run_id: int, record: str) -> int:
-        e = doc.engine
-        cur = self.conn.execute(
-            "INSERT INTO documents (key, path, sha256, format, engine, engine_version, model, "
-            "prompt_sha256, schema_version, fingerprint, status, error_code, error, run_id, "
-            "created_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                doc.source.path,
-                doc.source.sha256,
-                doc.source.format,
-                e.name,
-                e.version,
-                e.model,
-                e.prompt_sha256,
-                doc.schema_version,
-                fingerprint(e),
-                doc.validation.status,
-                doc.error.code if doc.error else None,
-                doc.error.message if doc.error else None,
-                run_id,
-                _now(),
-                record,
-            ),
-        )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
-
-    def _make_current(self, doc: Document, doc_id: int) -> None:
-        path = doc.source.path
+    def _make_current(self, rows: DocumentRows, doc_id: int) -> None:
         for table in _CHILD_TABLES:
-            self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (path,))
-        self.conn.execute("DELETE FROM letters WHERE path = ?", (path,))
-        lt = doc.letter
-        row = letter_row(doc)
-        row["doc_id"] = doc_id
-        cols = ", ".join(row)
+            self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (rows.path,))
+        self.conn.execute("DELETE FROM letters WHERE path = ?", (rows.path,))
+        row = {**rows.letter, "doc_id": doc_id}
         self.conn.execute(
-            f"INSERT INTO letters ({cols}) VALUES ({', '.join('?' for _ in row)})",
+            f"INSERT INTO letters ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             tuple(row.values()),
         )
-        self.conn.executemany(
-            "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    doc_id,
-                    path,
-                    position,
-                    issue.code,
-                    issue.field,
-                    issue.severity,
-                    issue.expected,
-                    issue.found,
-                    issue.message,
+        for table, width, children in (
+            ("issues", 9, rows.issues),
+            ("disagreements", 7, rows.disagreements),
+            ("findings", 8, rows.findings),
+            ("counts", 12, rows.counts),
+            ("inspections", 9, rows.inspections),
+        ):
+            if children:
+                self.conn.executemany(
+                    f"INSERT INTO {table} VALUES ({', '.join('?' * width)})",
+                    [(doc_id, *child) for child in children],
                 )
-                for position, issue in enumerate(doc.validation.issues)
-            ],
-        )
-        self.conn.executemany(
-            "INSERT INTO disagreements VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (doc_id, path, position, d.field, d.llm, d.rules, d.supported_by_text)
-                for position, d in enumerate(doc.disagreements)
-            ],
-        )
-        if lt is None:
-            return
-        findings: list[tuple[Any, ...]] = []
-        counts: list[tuple[Any, ...]] = []
-        for list_name in _LISTS:
-            for position, f in enumerate(getattr(lt, list_name)):
-                findings.append(
-                    (
-                        doc_id,
-                        path,
-                        list_name,
-                        position,
-                        f.topic,
-                        f.text,
-                        f.span.start if f.span else None,
-                        f.span.end if f.span else None,
-                    )
-                )
-                counts.extend(
-                    (
-                        doc_id,
-                        path,
-                        list_name,
-                        position,
-                        cpos,
-                        c.subject,
-                        c.count,
-                        c.total,
-                        c.judgement,
-                        c.evidence,
-                        c.span.start if c.span else None,
-                        c.span.end if c.span else None,
-                    )
-                    for cpos, c in enumerate(f.counts)
-                )
-        self.conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", findings)
-        self.conn.executemany(
-            "INSERT INTO counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", counts
-        )
-        self.conn.executemany(
-            "INSERT INTO inspections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    doc_id,
-                    path,
-                    position,
-                    insp.date,
-                    insp.kind,
-                    insp.outcome,
-                    insp.evidence,
-                    insp.span.start if insp.span else None,
-                    insp.span.end if insp.span else None,
-                )
-                for position, insp in enumerate(lt.safeguarding_inspections)
-            ],
-        )
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -579,3 +491,122 @@ def letter_row(doc: Document) -> dict[str, Any]:
         "sha256": doc.source.sha256,
         "format": doc.source.format,
     }
+
+
+@dataclass(frozen=True)
+class DocumentRows:
+    """What the store writes for one document, all but its id and the time: the row of
+    `documents` (without run_id and created_at), the redacted record, the `letters` row and the
+    rows of the child tables (each without its leading doc_id)."""
+
+    path: str
+    key: str
+    sha256: str | None
+    record: str
+    document: tuple[Any, ...]
+    letter: dict[str, Any]
+    issues: list[tuple[Any, ...]]
+    disagreements: list[tuple[Any, ...]]
+    findings: list[tuple[Any, ...]]
+    counts: list[tuple[Any, ...]]
+    inspections: list[tuple[Any, ...]]
+
+
+def document_rows(doc: Document, record: str | None = None) -> DocumentRows:
+    """The rows of one document (`record`: its `model_dump_json()` when already made). A
+    key-shaped string anywhere in it is masked in the record and in every row."""
+    raw = record if record is not None else doc.model_dump_json()
+    record = redact(raw)
+    if record != raw:  # a key-shaped string was masked: the rows come from the masked document
+        doc = Document.model_validate_json(record)
+    path = doc.source.path
+    e = doc.engine
+    lt = doc.letter
+    findings: list[tuple[Any, ...]] = []
+    counts: list[tuple[Any, ...]] = []
+    inspections: list[tuple[Any, ...]] = []
+    if lt is not None:
+        for list_name in _LISTS:
+            for position, f in enumerate(getattr(lt, list_name)):
+                findings.append(
+                    (
+                        path,
+                        list_name,
+                        position,
+                        f.topic,
+                        f.text,
+                        f.span.start if f.span else None,
+                        f.span.end if f.span else None,
+                    )
+                )
+                counts.extend(
+                    (
+                        path,
+                        list_name,
+                        position,
+                        cpos,
+                        c.subject,
+                        c.count,
+                        c.total,
+                        c.judgement,
+                        c.evidence,
+                        c.span.start if c.span else None,
+                        c.span.end if c.span else None,
+                    )
+                    for cpos, c in enumerate(f.counts)
+                )
+        inspections = [
+            (
+                path,
+                position,
+                insp.date,
+                insp.kind,
+                insp.outcome,
+                insp.evidence,
+                insp.span.start if insp.span else None,
+                insp.span.end if insp.span else None,
+            )
+            for position, insp in enumerate(lt.safeguarding_inspections)
+        ]
+    return DocumentRows(
+        path=path,
+        key=document_key(doc.source.sha256, e),
+        sha256=doc.source.sha256,
+        record=record,
+        document=(
+            document_key(doc.source.sha256, e),
+            path,
+            doc.source.sha256,
+            doc.source.format,
+            e.name,
+            e.version,
+            e.model,
+            e.prompt_sha256,
+            doc.schema_version,
+            fingerprint(e),
+            doc.validation.status,
+            doc.error.code if doc.error else None,
+            doc.error.message if doc.error else None,
+        ),
+        letter=letter_row(doc),
+        issues=[
+            (
+                path,
+                position,
+                issue.code,
+                issue.field,
+                issue.severity,
+                issue.expected,
+                issue.found,
+                issue.message,
+            )
+            for position, issue in enumerate(doc.validation.issues)
+        ],
+        disagreements=[
+            (path, position, d.field, d.llm, d.rules, d.supported_by_text)
+            for position, d in enumerate(doc.disagreements)
+        ],
+        findings=findings,
+        counts=counts,
+        inspections=inspections,
+    )
