@@ -26,7 +26,7 @@ from ofsted_extractor.errors import ConfigurationError, ExtractorError, StoreErr
 from ofsted_extractor.export import EXPORTS, atomic_write, export_all
 from ofsted_extractor.limits import DEFAULT_LIMITS, Limits
 from ofsted_extractor.options import add_engine_arguments, engine_from_args, positive_int
-from ofsted_extractor.pipeline import iter_extracted
+from ofsted_extractor.pipeline import Outcome, iter_extracted
 from ofsted_extractor.redact import redact
 from ofsted_extractor.schema import Document, Letter
 
@@ -178,7 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 def shown(value: object) -> str:
     """A file name fit for a one-line message: control characters (a newline in a name)
     written as escapes, so a name cannot start a line of its own."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    text = str(value)
+    if text.isprintable():  # nearly every name: nothing to escape
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def one_line(message: str, width: int = 240) -> str:
@@ -332,24 +335,23 @@ def _run(args: argparse.Namespace, store: Store, err: TextIO) -> int:
                     # The endpoint's first word is that no letter can be done (unreachable, key
                     # refused): stop, rather than fail every letter one by one.
                     raise ConfigurationError(item.endpoint_error)
-                doc = item.document
-                endpoint_answered |= doc.usage.calls > 0 and item.endpoint_error is None
+                outcome = item.outcome
+                endpoint_answered |= outcome.usage.calls > 0 and item.endpoint_error is None
                 extraction_seconds += item.seconds
-                written = store.add(
-                    doc, run_id=run_id, text=item.text, force=args.force, record=item.record
+                written = store.write(
+                    item.store_rows(), run_id=run_id, text=item.text, force=args.force
                 )
                 progress.step(shown(item.path.name))
                 if written.doc_id is None:  # another run into this --out wrote it first
                     skipped += 1
                     continue
-                this_run.add(doc)
-                if doc.validation.status == "failed":
-                    message = doc.error.message if doc.error else "unknown error"
+                this_run.add(outcome)
+                if outcome.status == "failed":
+                    message = outcome.error or "unknown error"
                     detail = one_line(message.removeprefix(f"{item.path}: "))
                     progress.line(f"failed: {shown(item.path)}: {detail}")
-                elif doc.validation.status == "flagged":
-                    codes = sorted({i.code for i in doc.validation.issues if i.severity == "error"})
-                    progress.line(f"flagged: {shown(item.path)}: {', '.join(codes)}")
+                elif outcome.status == "flagged":
+                    progress.line(f"flagged: {shown(item.path)}: {', '.join(outcome.error_codes)}")
     except ExtractorError as exc:
         problem = exc
     finally:
@@ -399,10 +401,10 @@ class RunTally:
     completion_tokens: int = 0
     costs: list[float] = field(default_factory=list)
 
-    def add(self, doc: Document) -> None:
-        usage = doc.usage
+    def add(self, outcome: Outcome) -> None:
+        usage = outcome.usage
         self.letters += 1
-        self.status[doc.validation.status] += 1
+        self.status[outcome.status] += 1
         self.calls += usage.calls
         self.reasks += usage.reasks
         self.cached += usage.cached

@@ -355,7 +355,15 @@ class Store:
         """`add` for a document already made into rows (by `document_rows`, which a batch's
         worker processes run, so the one process that writes only writes)."""
         with self._write():
-            if not force and self.is_done(rows.path, rows.key):
+            # the path's current document, read once: whether it is done, and whether the
+            # path has rows to replace at all (a new path has none to delete)
+            current = self.conn.execute(
+                "SELECT documents.key, letters.status FROM letters JOIN documents USING (doc_id) "
+                "WHERE letters.path = ?",
+                (rows.path,),
+            ).fetchone()
+            done = current is not None and current[0] == rows.key and current[1] != "failed"
+            if done and not force:
                 return Written(None)
             if text is not None and rows.sha256:
                 self.conn.execute(
@@ -369,13 +377,14 @@ class Store:
                 (*rows.document, run_id, _now(), rows.record),
             )
             assert cur.lastrowid is not None
-            self._make_current(rows, cur.lastrowid)
+            self._make_current(rows, cur.lastrowid, replace=current is not None)
         return Written(cur.lastrowid)
 
-    def _make_current(self, rows: DocumentRows, doc_id: int) -> None:
-        for table in _CHILD_TABLES:
-            self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (rows.path,))
-        self.conn.execute("DELETE FROM letters WHERE path = ?", (rows.path,))
+    def _make_current(self, rows: DocumentRows, doc_id: int, *, replace: bool) -> None:
+        if replace:
+            for table in _CHILD_TABLES:
+                self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (rows.path,))
+            self.conn.execute("DELETE FROM letters WHERE path = ?", (rows.path,))
         row = {**rows.letter, "doc_id": doc_id}
         self.conn.execute(
             f"INSERT INTO letters ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",

@@ -89,8 +89,8 @@ def _write_records(fh: TextIO, rows: sqlite3.Cursor) -> None:
 def _write_csv(fh: TextIO, cur: sqlite3.Cursor) -> None:
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow([c[0] for c in cur.description])
-    # None is an empty cell; numbers stay numbers (no "3.0").
-    writer.writerows(["" if v is None else v for v in row] for row in cur)
+    # csv writes None as an empty cell and an int as its digits (no "3.0")
+    writer.writerows(cur)
 
 
 def _write_text(fh: TextIO, content: str) -> None:

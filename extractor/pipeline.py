@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ofsted_extractor.db import DocumentRows, document_rows
 from ofsted_extractor.engines.base import Engine, EngineResult
 from ofsted_extractor.engines.rules import RulesEngine
 from ofsted_extractor.errors import (
@@ -36,6 +37,7 @@ from ofsted_extractor.schema import (
     Source,
     SourceFormat,
     Span,
+    Status,
     Usage,
     Validation,
 )
@@ -337,20 +339,72 @@ def _copy_for_spans(letter: Letter) -> Letter:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What a batch's progress and totals need of one document: its status, the error's message
+    and the codes of its error issues, and its LLM usage."""
+
+    status: Status
+    error: str | None
+    error_codes: tuple[str, ...]
+    usage: Usage
+
+    @classmethod
+    def of(cls, doc: Document) -> Outcome:
+        codes = sorted({i.code for i in doc.validation.issues if i.severity == "error"})
+        error = doc.error.message if doc.error else None
+        return cls(doc.validation.status, error, tuple(codes), doc.usage)
+
+
 class Extracted:
     """One finished input of a batch: its Document, the text its spans point into (None when
-    the file could not be read) and the seconds spent on it."""
+    the file could not be read) and the seconds spent on it.
 
-    path: Path
-    document: Document
-    text: str | None
-    seconds: float
-    #: Set when the LLM endpoint could not be reached or refused the key: every other letter
-    #: would fail the same way, so a batch should stop rather than go on.
-    endpoint_error: str | None = None
-    #: `document` as JSON, when it came from a worker process that way (the store keeps it
-    #: without dumping the document again).
-    record: str | None = None
+    A letter done in a worker process comes as the store's rows for it (`rows`) and its
+    `outcome`, made there: the process that writes the store does not parse or dump the
+    document again. Its `document` is read from the rows' record when asked for."""
+
+    def __init__(
+        self,
+        path: Path,
+        document: Document | None,
+        text: str | None,
+        seconds: float,
+        endpoint_error: str | None = None,
+        *,
+        rows: DocumentRows | None = None,
+        outcome: Outcome | None = None,
+        unredacted: str | None = None,
+    ) -> None:
+        if document is None and rows is None:
+            raise ValueError("an Extracted needs its document or its rows")
+        self.path = path
+        self.text = text
+        self.seconds = seconds
+        #: Set when the LLM endpoint could not be reached or refused the key: every other letter
+        #: would fail the same way, so a batch should stop rather than go on.
+        self.endpoint_error = endpoint_error
+        self.rows = rows
+        self._document = document
+        self._outcome = outcome
+        # the record before redaction, when redaction masked something in rows.record
+        self._unredacted = unredacted
+
+    @property
+    def document(self) -> Document:
+        if self._document is None:
+            assert self.rows is not None
+            self._document = Document.model_validate_json(self._unredacted or self.rows.record)
+        return self._document
+
+    @property
+    def outcome(self) -> Outcome:
+        if self._outcome is None:
+            self._outcome = Outcome.of(self.document)
+        return self._outcome
+
+    def store_rows(self) -> DocumentRows:
+        """The rows the store writes for this letter (made here unless a worker made them)."""
+        return self.rows if self.rows is not None else document_rows(self.document)
 
 
 def extract_path(path: Path, engine: Engine, limits: Limits = DEFAULT_LIMITS) -> Extracted:
@@ -378,9 +432,11 @@ def extract_path(path: Path, engine: Engine, limits: Limits = DEFAULT_LIMITS) ->
 _WORKER_ENGINE: RulesEngine | None = None
 
 
-#: One letter of a worker's answer: (path, document as JSON, text, seconds, endpoint error).
-#: JSON crosses between the processes ten times faster than a pickled Document.
-_Shipped = tuple[Path, str, str | None, float, str | None]
+#: One letter of a worker's answer: (path, the store's rows, its outcome, the record before
+#: redaction when redaction masked anything, text, seconds, endpoint error). The rows are plain
+#: tuples and strings: they cross between the processes far faster than a pickled Document, and the
+#: writing process need not parse the record to write them.
+_Shipped = tuple[Path, DocumentRows, Outcome, str | None, str | None, float, str | None]
 
 
 def _extract_in_worker(paths: list[Path], limits: Limits) -> list[_Shipped]:
@@ -392,15 +448,21 @@ def _extract_in_worker(paths: list[Path], limits: Limits) -> list[_Shipped]:
     shipped = []
     for path in paths:
         done = extract_path(path, _WORKER_ENGINE, limits)
-        record = done.document.model_dump_json()
-        shipped.append((done.path, record, done.text, done.seconds, done.endpoint_error))
+        raw = done.document.model_dump_json()
+        rows = document_rows(done.document, raw)
+        unredacted = raw if rows.record != raw else None
+        outcome = Outcome.of(done.document)
+        shipped.append(
+            (done.path, rows, outcome, unredacted, done.text, done.seconds, done.endpoint_error)
+        )
     return shipped
 
 
 def _received(shipped: _Shipped) -> Extracted:
-    path, record, text, seconds, endpoint_error = shipped
-    document = Document.model_validate_json(record)
-    return Extracted(path, document, text, seconds, endpoint_error, record)
+    path, rows, outcome, unredacted, text, seconds, endpoint_error = shipped
+    return Extracted(
+        path, None, text, seconds, endpoint_error, rows=rows, outcome=outcome, unredacted=unredacted
+    )
 
 
 def iter_extracted(

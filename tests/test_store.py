@@ -19,6 +19,7 @@ import pytest
 from ofsted_extractor.cli import main
 from ofsted_extractor.db import Store, authority_key, document_key, fingerprint
 from ofsted_extractor.pipeline import extract_many
+from ofsted_extractor.redact import MASK
 from ofsted_extractor.schema import EngineInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -408,6 +409,64 @@ def test_jobs_give_the_same_records_as_one_process(tmp_path: Path) -> None:
 
     assert comparable(outs["1"]) == comparable(outs["3"])
     assert len(comparable(outs["3"])) == 13
+
+
+def _tables(out: Path) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+    """Every table's rows, without what differs between two runs of the same letters (ids,
+    times, arguments): sorted, since worker processes finish in their own order."""
+    con = db(out)
+    tables = {}
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        columns = [r[1] for r in con.execute(f"PRAGMA table_info({name})")]
+        kept = [
+            c
+            for c in columns
+            if c not in {"doc_id", "run_id", "created_at", "started_at", "finished_at", "args"}
+        ]
+        rows = con.execute(f"SELECT {', '.join(kept)} FROM {name}").fetchall()
+        tables[name] = sorted(rows, key=repr)
+    return tables
+
+
+def test_jobs_write_the_same_rows_in_every_table_as_one_process(tmp_path: Path) -> None:
+    # worker processes make the store's rows themselves; the writing process only writes them
+    letters = letters_folder(tmp_path / "in", 6)
+    (letters / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    (letters / "empty.txt").write_text("", encoding="utf-8")
+    half = (EXAMPLES / "dudley-2011.txt").read_text("utf-8")
+    (letters / "half.txt").write_text(half[: len(half) // 2], encoding="utf-8")  # flagged
+    for jobs in ("1", "2"):
+        assert run(str(letters), "--out", str(tmp_path / f"out-{jobs}"), "--jobs", jobs) == 1
+    one, two = _tables(tmp_path / "out-1"), _tables(tmp_path / "out-2")
+    assert one == two
+    assert len(one["letters"]) == 9 and len(one["findings"]) > 20 and one["issues"]
+
+
+def test_a_key_in_a_letter_is_masked_in_every_table_when_workers_make_the_rows(
+    tmp_path: Path,
+) -> None:
+    key = "sk-test-THISKEYMUSTNOTLEAK0123456789"
+    letters = letters_folder(tmp_path / "in", 4)
+    text = (EXAMPLES / "worcestershire-2011.txt").read_text("utf-8")
+    strengths = text.index("Strengths")
+    bullet = text.index("\n", strengths) + 1
+    # a strength that quotes a key (a pasted configuration line, say)
+    text = (
+        f"{text[:bullet]}\u2022 Services are good; the portal key {key} is shown.\n{text[bullet:]}"
+    )
+    (letters / "with-key.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    run(str(letters), "--out", str(out), "--jobs", "2")
+    con = db(out)
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        if name == "texts":  # the letter's own text is kept as read: spans point into it
+            continue
+        dump = repr(con.execute(f"SELECT * FROM {name}").fetchall())
+        assert key not in dump, name
+    finding = con.execute(
+        "SELECT text FROM findings WHERE path LIKE '%with-key.txt' AND text LIKE '%portal key%'"
+    ).fetchone()
+    assert finding is not None and MASK in finding[0]
 
 
 # --- memory ---------------------------------------------------------------------------------------
