@@ -24,24 +24,6 @@ from ofsted_extractor.eval.history import (
     read_history,
     series,
 )
-from ofsted_extractor.eval.report import table, write_reports
-from ofsted_extractor.eval.runner import (
-    build_report,
-    field_scores,
-    mutation_cases,
-    mutation_report,
-    run_engine,
-    synthetic_mutation_cases,
-)
-from ofsted_extractor.eval.synth import (
-    TEXT_SURFACES,
-    Surface,
-    generate,
-    pdf_available,
-    wp_surfaces_available,
-    write,
-    write_wp,
-)
 
 if TYPE_CHECKING:
     from ofsted_extractor.engines.base import Engine
@@ -142,7 +124,27 @@ def _loader(fx: Fixture) -> str:
 
 def run(args: argparse.Namespace, *, stdout: Callable[[str], None] = print) -> int:
     """Run the eval the options describe; return the exit code (1 when a --min-score fails)."""
+    # imported here, not at the top: every `ofsted-extract` command builds this parser, and
+    # only `eval` needs the runner, the reports and the generator (about 40 ms of start-up)
     from ofsted_extractor import extract_file
+    from ofsted_extractor.eval.report import table, write_reports
+    from ofsted_extractor.eval.runner import (
+        build_report,
+        field_scores,
+        mutation_cases,
+        mutation_report,
+        run_engine,
+        synthetic_mutation_cases,
+    )
+    from ofsted_extractor.eval.synth import (
+        TEXT_SURFACES,
+        Surface,
+        generate,
+        pdf_available,
+        wp_surfaces_available,
+        write,
+        write_wp,
+    )
 
     engine = _engine(args)
     fixtures = load_fixtures(args.fixtures)
