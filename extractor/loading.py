@@ -1174,13 +1174,16 @@ def load_file(path: str | Path) -> LoadedText:
     """
     file = Path(path)
     name = str(path)
-    if file.is_dir():
-        raise InputError(name, "is a directory, not a letter file", code="is_directory")
-    if not file.exists():
-        raise InputError(name, "file not found", code="not_found")
     try:
         data = file.read_bytes()
     except OSError as exc:
+        # what went wrong is asked only when something did (two stats a letter saved)
+        if file.is_dir():
+            raise InputError(
+                name, "is a directory, not a letter file", code="is_directory"
+            ) from None
+        if not file.exists():
+            raise InputError(name, "file not found", code="not_found") from None
         raise InputError(name, f"cannot read file ({exc.strerror})", code="unreadable") from None
     if not data.strip():
         raise InputError(name, "empty file: nothing to read", code="empty")

@@ -145,12 +145,20 @@ def extract_file(
     """
     eng = make_engine(engine, llm_config=llm_config)
     try:
-        check_file(path, limits)
-        doc = load_file(path)
-        check_text(str(path), doc.text, limits)
+        doc = load_checked(path, limits)
     except InputError as exc:
         return failed_document(Source(path=str(path)), eng.info(), exc)
     return extract_loaded(doc, eng)
+
+
+def load_checked(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> LoadedText:
+    """Read one letter file within `limits`: the size and page checks before reading, the
+    character check before any engine runs. Raises InputError naming the file and the problem
+    (every path of the pipeline reads a file this way)."""
+    check_file(path, limits)
+    doc = load_file(path)
+    check_text(str(path), doc.text, limits)
+    return doc
 
 
 def extract_loaded(doc: LoadedText, engine: Engine) -> Document:
@@ -412,9 +420,7 @@ def extract_path(path: Path, engine: Engine, limits: Limits = DEFAULT_LIMITS) ->
     ExtractorError: an input that cannot be read or extracted gives a failed Document."""
     started = time.perf_counter()
     try:
-        check_file(path, limits)
-        doc = load_file(path)
-        check_text(str(path), doc.text, limits)
+        doc = load_checked(path, limits)
     except InputError as exc:
         document = failed_document(Source(path=str(path)), engine.info(), exc)
         return Extracted(path, document, None, time.perf_counter() - started)
@@ -530,9 +536,7 @@ def _iter_in_loop(
         started = time.perf_counter()
         text: str | None = None
         try:
-            check_file(path, limits)
-            doc = await asyncio.to_thread(load_file, path)
-            check_text(str(path), doc.text, limits)
+            doc = await asyncio.to_thread(load_checked, path, limits)
         except InputError as exc:
             document = failed_document(Source(path=str(path)), engine.info(), exc)
             return Extracted(path, document, text, time.perf_counter() - started)
