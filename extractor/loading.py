@@ -24,6 +24,7 @@ value found in the normalised text can be reported as a `Span` of the original.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import ctypes
 import hashlib
@@ -193,15 +194,26 @@ def _replace_ranges(
     return "".join(out), out_offsets
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, end excluding the "\\n"."""
+def _lines(text: str) -> Sequence[tuple[int, int]]:
+    """(start, end) of every line, end excluding the "\\n". Several steps read the lines of the
+    same text (a step that changes nothing hands the same string on): the last text's lines are
+    kept, as a tuple, so that no caller can change them for the next."""
+    global _LINES_OF
+    kept = _LINES_OF
+    if kept[0] is text:
+        return kept[1]
     bounds: list[tuple[int, int]] = []
     start = 0
     for line in text.split("\n"):
         end = start + len(line)
         bounds.append((start, end))
         start = end + 1
-    return bounds
+    _LINES_OF = (text, tuple(bounds))
+    return _LINES_OF[1]
+
+
+#: The last text `_lines` read, and its lines (one pair, replaced whole: safe across threads).
+_LINES_OF: tuple[str, tuple[tuple[int, int], ...]] = ("", ((0, 0),))
 
 
 # --- Characters ----------------------------------------------------------------------------------
@@ -574,7 +586,7 @@ _SHORT_LINE = 0.85
 _FULL_SLACK = 0.97
 
 
-def _list_edits(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def _list_edits(text: str, bounds: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """The edits that make one list's bullets "- text" lines: lone glyphs go, "- " goes in."""
     lines = [text[s:e] for s, e in bounds]
     keys = [line.strip() for line in lines]
@@ -632,6 +644,31 @@ def _list_edits(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int
     return sorted(edits)
 
 
+def _is_list_heading(text: str, bounds: tuple[int, int]) -> bool:
+    return _LIST_HEADING.fullmatch(text[bounds[0] : bounds[1]].strip()) is not None
+
+
+# Every list heading holds one of these (lower-cased): "Strengths", "Areas for improvement"
+_HEADING_WORDS = ("strengths", "areas")
+
+
+def _heading_candidates(text: str, bounds: Sequence[tuple[int, int]]) -> Iterable[int]:
+    """The lines that may be list headings, in order: in ASCII text those holding a heading
+    word (found at memory speed, instead of a pattern tried on every line); every line of
+    other text, whose case-insensitive matching folds what str.lower does not ("ſ" is "s")."""
+    if not text.isascii():
+        return range(len(bounds))
+    low = text.lower()
+    starts = [start for start, _ in bounds]
+    found: set[int] = set()
+    for word in _HEADING_WORDS:
+        at = low.find(word)
+        while at >= 0:
+            found.add(bisect.bisect_right(starts, at) - 1)
+            at = low.find(word, at + 1)
+    return sorted(found)
+
+
 def _bullet_cues(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     """Make every bullet under a list heading a "- text" line, whatever cue the converter left.
 
@@ -641,7 +678,7 @@ def _bullet_cues(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     on the same line were made "- " already.
     """
     bounds = _lines(text)
-    heads = [i for i, (s, e) in enumerate(bounds) if _LIST_HEADING.fullmatch(text[s:e].strip())]
+    heads = [i for i in _heading_candidates(text, bounds) if _is_list_heading(text, bounds[i])]
     edits: list[tuple[int, int, str]] = []
     for n, head in enumerate(heads):
         stop = heads[n + 1] if n + 1 < len(heads) else len(bounds)

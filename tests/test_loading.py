@@ -657,3 +657,54 @@ def test_strip_step_is_the_regex_it_replaced() -> None:
         got_text, got_offsets = _strip(text, offsets)
         want_text, want_offsets = _sub(text, offsets, r"^\s+|\s+$", "")
         assert (got_text, list(got_offsets)) == (want_text, list(want_offsets)), text
+
+
+def test_list_headings_are_found_where_a_pattern_on_every_line_finds_them() -> None:
+    # _bullet_cues reads only the lines holding a heading word (in ASCII text); it must find
+    # exactly the headings a fullmatch on every line finds, the long s and other cases included.
+    from ofsted_extractor.loading import _LIST_HEADING, _heading_candidates, _is_list_heading
+
+    rng = random.Random(7)
+    words = [
+        "Strengths",
+        "STRENGTHS",
+        "Key strengths",
+        "Areas for improvement",
+        "areas",
+        "Areas for further development:",
+        "Important weaknesses and areas for improvement",
+        "ſtrengths",
+        "Areaſ for improvement",
+        "strengths and",
+        "x",
+        "",
+        "  ",
+        "\f",
+    ]
+    cases = [*_guard_cases()]
+    cases += ["\n".join(rng.choices(words, k=rng.randint(1, 12))) for _ in range(2000)]
+    found_any = 0
+    for text in cases:
+        bounds = [(s, s + len(line)) for s, line in _line_spans(text)]
+        want = [i for i, (s, e) in enumerate(bounds) if _LIST_HEADING.fullmatch(text[s:e].strip())]
+        got = [i for i in _heading_candidates(text, bounds) if _is_list_heading(text, bounds[i])]
+        assert got == want, text
+        found_any += bool(want)
+    assert found_any > 1000
+
+
+def _line_spans(text: str) -> list[tuple[int, str]]:
+    out, start = [], 0
+    for line in text.split("\n"):
+        out.append((start, line))
+        start += len(line) + 1
+    return out
+
+
+def test_the_lines_kept_for_the_last_text_are_never_another_texts() -> None:
+    from ofsted_extractor.loading import _lines
+
+    texts = ["a\nbb\n", "a\nbb\n" + "", "".join(["x", "\n", "y"]), "", "\n\n", "a\nbb\n"[:-1]]
+    for _ in range(2):
+        for text in texts:
+            assert list(_lines(text)) == [(s, s + len(line)) for s, line in _line_spans(text)]
