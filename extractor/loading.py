@@ -288,6 +288,12 @@ def _furniture_ranges(text: str) -> list[tuple[int, int]]:
     is resolved later); only the line content after it goes.
     """
     bounds = _lines(text)
+    if "\f" not in text:
+        return _one_page_furniture(text, bounds)
+    return _paged_furniture(text, bounds)
+
+
+def _paged_furniture(text: str, bounds: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     keys: list[str] = []
     page_of: list[int] = []
     page = 0
@@ -349,6 +355,26 @@ def _furniture_ranges(text: str) -> list[tuple[int, int]]:
         while content_start < end and text[content_start] == "\f":
             content_start += 1
         ranges.append((content_start, end + 1 if end < len(text) else end))
+    return ranges
+
+
+def _one_page_furniture(text: str, bounds: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`_furniture_ranges` of text with no form feed: one page has no running header or footer
+    (that takes two pages), so only page-number lines go: "Page 2 of 5" anywhere, a bare "2" among
+    the first and last two lines that are not blank."""
+    keyed = []  # (line number, key) of each line that is not blank
+    for i, (start, end) in enumerate(bounds):
+        key = text[start:end].strip()
+        if key:
+            keyed.append((i, key))
+    at_edge = {i for i, _ in keyed[:_EDGE_LINES]} | {i for i, _ in keyed[-_EDGE_LINES:]}
+    ranges: list[tuple[int, int]] = []
+    for i, key in keyed:
+        if (key[0] in "pP-[" and _PAGE_NUMBER_ANYWHERE.fullmatch(key) is not None) or (
+            key[0].isdigit() and i in at_edge and _PAGE_NUMBER_AT_EDGE.fullmatch(key) is not None
+        ):
+            start, end = bounds[i]
+            ranges.append((start, end + 1 if end < len(text) else end))
     return ranges
 
 

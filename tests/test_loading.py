@@ -708,3 +708,38 @@ def test_the_lines_kept_for_the_last_text_are_never_another_texts() -> None:
     for _ in range(2):
         for text in texts:
             assert list(_lines(text)) == [(s, s + len(line)) for s, line in _line_spans(text)]
+
+
+def test_one_page_furniture_is_what_the_paged_reading_finds_on_one_page() -> None:
+    # text with no form feed skips the running-header count (one page has none); the page
+    # numbers it removes must be exactly those the general reading removes
+    from ofsted_extractor.loading import _lines, _one_page_furniture, _paged_furniture
+
+    rng = random.Random(5)
+    pieces = [
+        "Page 2 of 5",
+        "page 3",
+        "- 4 -",
+        "[ 7 ]",
+        "12",
+        "3 / 9",
+        "  2  ",
+        "",
+        " ",
+        "\t",
+        "- A bullet.",
+        "Strengths",
+        "1 Performs excellently",
+        "2011",
+        "Pages",
+        "p 2",
+        "[x]",
+    ]
+    cases = [t.replace("\f", "") for t in _guard_cases()]
+    cases += ["\n".join(rng.choices(pieces, k=rng.randint(1, 10))) for _ in range(3000)]
+    removed = 0
+    for text in cases:
+        bounds = _lines(text)
+        assert _one_page_furniture(text, bounds) == _paged_furniture(text, bounds), text
+        removed += bool(_paged_furniture(text, bounds))
+    assert removed > 1000
