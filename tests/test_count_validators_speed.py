@@ -412,7 +412,7 @@ def _cases() -> tuple[tuple[str, Letter], ...]:
                 out += [(text, record) for record in _hostile_records(letter.gold)]
             # the letter's text rewritten, the record not: nothing may be found where it was not
             if k == 1:
-                for name in ("kelvin", "capitals", "double-spaces"):
+                for name in ("long-s", "kelvin", "capitals", "double-spaces"):
                     out.append((_REWRITES[name](text), letter.gold))
     return tuple(out)
 
@@ -443,8 +443,33 @@ def test_the_records_reach_every_issue_the_count_checks_raise() -> None:
 
 @pytest.mark.parametrize(("check", "old"), PAIRS, ids=[new.__name__ for new, _old in PAIRS])
 def test_each_count_check_raises_exactly_the_issues_it_raised(check: Check, old: Check) -> None:
+    crashed = 0
     for text, record in _cases():
-        assert check(text, record) == old(text, record)
+        try:
+            want = old(text, record)
+        except KeyError:
+            # the old reader crashed on "Three quarterſ of the 20" (see the test below); the new
+            # one must read it
+            crashed += 1
+            check(text, record)
+            continue
+        assert check(text, record) == want
+    assert crashed < 20
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count"),
+    [
+        ("Three quarter\u017f of the 20 schools are good.", 15),
+        ("Two THIRD\u017f of the 9 units are good.", 6),
+        ("Half of the 12 \u017fchools are good.", 6),
+    ],
+    ids=["long-s-in-quarters", "long-s-in-capital-thirds", "long-s-in-the-noun"],
+)
+def test_a_fraction_re_i_folds_is_read_not_a_crash(sentence: str, count: int) -> None:
+    # re.I reads "quarterſ" as "quarters", str.lower does not: the old reader looked the
+    # lower-cased fraction up in FRACTIONS and raised a KeyError, so validate crashed on it
+    assert [c.count for c in ic._sentence_counts(sentence)] == [count]
 
 
 def test_a_fraction_before_an_evidence_is_found_as_before_in_hostile_findings() -> None:
@@ -503,7 +528,11 @@ def test_long_and_hostile_sentences_are_read_as_the_unguarded_reader_reads_them(
     sentences += [s.upper() for s in sentences[:50]]
     assert sum(1 for s in sentences if _old_sentence_counts(s)) > 50
     for sentence in sentences:
-        assert ic._sentence_counts(sentence) == _old_sentence_counts(sentence), repr(sentence)
+        try:
+            want = _old_sentence_counts(sentence)
+        except KeyError:  # the old reader's crash on a folded fraction (fixed: see above)
+            continue
+        assert ic._sentence_counts(sentence) == want, repr(sentence)
 
 
 def test_an_ascii_sentence_is_read_as_its_non_ascii_path_reads_it() -> None:
