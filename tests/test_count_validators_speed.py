@@ -581,3 +581,10 @@ def test_a_long_sentence_is_searched_about_once_from_its_quantities(
     found = ic._ascii_sentence_counts(sentence)
     assert found == _old_sentence_counts(sentence)
     assert verbs.looked + ands.looked <= 3 * len(sentence)
+
+
+def test_every_fraction_holds_a_word_its_guard_looks_for() -> None:
+    for key in ic.FRACTIONS:
+        assert any(word in key for word in ic._FRACTION_WORDS), key
+        assert ic._may_hold_fraction(key), key
+    assert {ic._may_hold_fraction(w) for w in ic._FRACTION_WORDS} == {True}

@@ -88,8 +88,20 @@ def check_count_evidence(text: str, letter: Letter) -> list[Issue]:
     """Each count's evidence is a non-empty verbatim phrase of the letter (count.evidence_empty,
     count.evidence_not_in_text) inside its own finding's text (count.evidence_not_in_finding)."""
     issues: list[Issue] = []
+    # A finding whose squashed text stands in the letter as it is: an evidence standing as it
+    # is in that text stands in the letter too, so the letter (the longest haystack) is searched
+    # once a finding rather than once a count. Otherwise each count searches it, as before.
+    verbatim: dict[int, bool] = {}
     for where, finding, count in counts_of(letter):
         empty = not count.evidence.strip()
+        if not empty:
+            key = squash(count.evidence)
+            if key in finding.text:
+                known = verbatim.get(id(finding))
+                if known is None:
+                    known = verbatim[id(finding)] = squash(finding.text) in text
+                if known:
+                    continue  # in the finding and so in the letter: no issue
         in_text = not empty and _contains(text, count.evidence)
         if in_text and _contains(finding.text, count.evidence):
             continue

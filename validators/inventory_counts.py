@@ -22,7 +22,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ofsted_extractor.schema import Count, Issue, Letter
+from ofsted_extractor.schema import Count, Finding, Issue, Letter
 from ofsted_extractor.textutil import (
     APPROXIMATORS,
     CHANGE_VERBS,
@@ -35,7 +35,6 @@ from ofsted_extractor.textutil import (
     fraction_of,
     word_alternation,
 )
-from ofsted_extractor.validators.counts import counts_of
 from ofsted_extractor.validators.issues import error, warning
 from ofsted_extractor.validators.reading import read_bullets
 from ofsted_extractor.validators.text import (
@@ -145,6 +144,9 @@ _FRACTION_NEEDS = re.compile(
     + "|".join(sorted({key.replace("-", " ").split()[-1] for key in FRACTIONS}, reverse=True))
     + r")\s+of\s"
 )
+# "half", "third": every _FRACTION_NEEDS match holds one of these words (a test holds them to
+# FRACTIONS), tested as substrings before that pattern, which has no literal to scan for
+_FRACTION_WORDS = ("half", "third", "quarter", "fifth")
 # "of the 15 ...": every _OF_THE_TOTAL match starts where this does
 _OF_THE_NEEDS = re.compile(r"of\s+the\s")
 # "none of": every _NONE match holds "none"
@@ -281,10 +283,32 @@ def stated_counts(bullet: str) -> list[StatedCount]:
 @lru_cache(maxsize=256)
 def _stated_counts(bullet: str) -> tuple[StatedCount, ...]:
     found: list[StatedCount] = []
+    if bullet.isascii():
+        # lower-cased once; a bullet none of whose sentences can count is not split
+        low = bullet.lower()
+        if not _may_count(low):
+            return ()
+        for start, end in _sentences(bullet):
+            found += _ascii_sentence_counts(bullet[start:end], low[start:end], start)
+        return tuple(found)
     for start, end in _sentences(bullet):
         for c in _sentence_counts(bullet[start:end]):
             found.append(StatedCount(c.count, start + c.start, start + c.end, c.phrase))
     return tuple(found)
+
+
+def _may_count(low: str) -> bool:
+    """False when lower-cased ASCII `low` holds neither "number" (a changed number) nor a
+    judgement word (_JUDGEMENT_WORDS: every other form is kept only with a judgement), so no
+    sentence of it counts (written out: a generator over the words cost twice as much)."""
+    return (
+        "number" in low
+        or "good" in low
+        or "outstanding" in low
+        or "satisfactory" in low
+        or "adequate" in low
+        or "inspected" in low
+    )
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -394,24 +418,21 @@ def _fraction_key(fraction: str) -> str:
     return next(k for k, pattern in _FRACTION_KEYS.items() if pattern.fullmatch(fraction))
 
 
-def _ascii_sentence_counts(sentence: str) -> list[StatedCount]:
+def _ascii_sentence_counts(
+    sentence: str, low: str | None = None, offset: int = 0
+) -> list[StatedCount]:
     """_sentence_counts of an ASCII sentence, read in its lower-cased form `low` (the same
     positions) with the case-sensitive patterns (_lower_pattern): the sentence is lower-cased
     once, each form is tried only when a guard (a substring test) says it can match, and what
-    follows a form or a quantity is read by one _Reader, which keeps its searches' answers."""
-    low = sentence.lower()
-    change = "number" in low
-    # every form but a changed number is kept only with a judgement (written out: a generator
-    # over _JUDGEMENT_WORDS cost twice as much)
-    if not (
-        change
-        or "good" in low
-        or "outstanding" in low
-        or "satisfactory" in low
-        or "adequate" in low
-        or "inspected" in low
-    ):
+    follows a form or a quantity is read by one _Reader, which keeps its searches' answers.
+
+    `low` is the sentence lower-cased when the caller has it; the counts' positions are given
+    `offset` added (the sentence's place in its bullet)."""
+    if low is None:
+        low = sentence.lower()
+    if not _may_count(low):
         return []
+    change = "number" in low
     quantities = [m.span() for m in _QUANTITY_LOW.finditer(low)]
     none = "none" in low
     if not quantities and not none:
@@ -426,22 +447,22 @@ def _ascii_sentence_counts(sentence: str) -> list[StatedCount]:
         for m in finditer_at(_CHANGE_LOW, low, occurrences(low, "the")):
             what = m["what"]
             if m["concern"] or (what and _word_search(_SERVICE_LOWER, what) is not None):
-                _keep(found, taken, sentence, m, _value(m["count"]))
+                _keep(found, taken, sentence, offset, m, _value(m["count"]))
             else:
                 taken.append(m.span())  # "the number of looked after children"
     if _AS_ARE_NEEDS.search(low) is not None:
         blocked = _Spans(taken) if taken else None
         for m in _AS_ARE_LOW.finditer(low):
             if blocked is None or blocked.free(m.start(), m.end()):
-                _keep(found, taken, sentence, m, _value(m["count"]))
-    if _FRACTION_NEEDS.search(low) is not None:
+                _keep(found, taken, sentence, offset, m, _value(m["count"]))
+    if _may_hold_fraction(low) and _FRACTION_NEEDS.search(low) is not None:
         blocked = _Spans(taken) if taken else None
         for m in _FRACTION_LOW.finditer(low):
             if blocked is not None and not blocked.free(m.start(), m.end()):
                 continue
             if not m["approx"] and reader.judged_after(m.end()) is not None:
                 count = fraction_of(m["fraction"], _value(m["total"]) or 0)
-                _keep(found, taken, sentence, m, count, "fraction")
+                _keep(found, taken, sentence, offset, m, count, "fraction")
             else:
                 taken.append(m.span())  # "over half of the 12": no count, no 12
     if "," in low:  # every _OF_THE_TOTAL match holds one, and starts at an _OF_THE_NEEDS
@@ -451,14 +472,14 @@ def _ascii_sentence_counts(sentence: str) -> list[StatedCount]:
             if blocked is not None and not blocked.free(m.start(), m.end()):
                 continue
             if reader.judged_after(m.end()) is not None:
-                _keep(found, taken, sentence, m, _value(m["count"]))
+                _keep(found, taken, sentence, offset, m, _value(m["count"]))
     if none:
         blocked = _Spans(taken) if taken else None
         for m in finditer_at(_NONE_LOW, low, occurrences(low, "none")):
             if blocked is not None and not blocked.free(m.start(), m.end()):
                 continue
             if reader.judged_after(m.end()) is not None:
-                _keep(found, taken, sentence, m, 0, "")
+                _keep(found, taken, sentence, offset, m, 0, "")
     blocked = _Spans(taken) if taken else None
     # the spans the quantities take are in order and apart, so a quantity can meet only the
     # last of them
@@ -474,26 +495,33 @@ def _ascii_sentence_counts(sentence: str) -> list[StatedCount]:
             of = _OF_DETERMINER_LOW.match(low, end)
             last_end = of.end() if of else end
             phrase = sentence[start:judged]
-            found.append(StatedCount(_value(low[start:end]), start, end, phrase))
+            found.append(StatedCount(_value(low[start:end]), offset + start, offset + end, phrase))
     if len(found) > 1:
         found.sort(key=lambda c: c.start)
     return found
+
+
+def _may_hold_fraction(low: str) -> bool:
+    """False when lower-cased `low` holds none of _FRACTION_WORDS, so _FRACTION_NEEDS cannot
+    match it (written out: a generator over the words cost twice as much)."""
+    return "half" in low or "third" in low or "quarter" in low or "fifth" in low
 
 
 def _keep(
     found: list[StatedCount],
     taken: list[tuple[int, int]],
     sentence: str,
+    offset: int,
     m: re.Match[str],
     count: int | None,
     at: str = "count",
 ) -> None:
     """Keep the count `m` reads (its quantity: the group `at`, or the whole match when `at` is
-    empty), and take the match's span."""
+    empty; its place in the bullet is `offset` further on), and take the match's span."""
     start, end = m.span()
     taken.append((start, end))
     s, e = m.span(at) if at else (start, end)
-    found.append(StatedCount(count, s, e, sentence[start:end]))
+    found.append(StatedCount(count, offset + s, offset + e, sentence[start:end]))
 
 
 class _Spans:
@@ -630,13 +658,11 @@ def _word_search(
     return m.start() if m is not None else None
 
 
-def _find_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
-    """`find_spans(haystack, needle)`, by plain `str.find` when the haystack is ASCII and its own
-    squashed form (a bullet of read_bullets is): squashing then maps every index to itself, so
-    the squashed needle's occurrences are the spans. (Private to this module: validators/text.py
-    is not this module's to change.)"""
-    if not (haystack.isascii() and squash(haystack) == haystack):
-        return find_spans(haystack, needle)
+def _plain_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
+    """`find_spans(haystack, needle)` for an ASCII haystack that is its own squashed form (a
+    bullet of read_bullets is), by plain `str.find`: squashing then maps every index to itself,
+    so the squashed needle's non-overlapping occurrences are the spans. (Private to this module:
+    validators/text.py is not this module's to change.)"""
     key = squash(needle)
     if not key:
         return []
@@ -653,11 +679,15 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
     whole number of things ("half of the 7") is named, as no count can hold it
     (count.fraction_unresolved)."""
     issues: list[Issue] = []
-    counts = [(squash(finding.text), count) for _where, finding, count in counts_of(letter)]
     # each bullet's own counts found by its text, not by a pass over every count a bullet
+    every_count: list[Count] = []
     by_text: dict[str, list[Count]] = {}
-    for where, count in counts:
-        by_text.setdefault(where, []).append(count)
+    for list_name in ("strengths", "areas_for_improvement"):
+        finding: Finding
+        for finding in getattr(letter, list_name):
+            if finding.counts:
+                every_count += finding.counts
+                by_text.setdefault(squash(finding.text), []).extend(finding.counts)
     for list_name, bullets in read_bullets(text).items():
         for i, bullet in enumerate(bullets):
             stated_here = _stated_counts(bullet)
@@ -665,15 +695,17 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                 continue  # nothing to account for: where the record's counts stand is moot
             # The counts of the finding that is this bullet (letters repeat phrases, so another
             # bullet's count must not account for this one's); all counts when no finding is.
-            own = by_text.get(bullet, [])
-            if not own:
-                own = [count for _where, count in counts]
+            own = by_text.get(bullet) or every_count
             # where each count of the record stands in this bullet, if it does
             covered: list[tuple[int, int, int]] = []
+            plain = bullet.isascii() and squash(bullet) == bullet
             for count in own:
                 if not count.evidence.strip():
                     continue
-                for start, end in _find_spans(bullet, count.evidence):
+                spans = _plain_spans(bullet, count.evidence) if plain else None
+                if spans is None:
+                    spans = find_spans(bullet, count.evidence)
+                for start, end in spans:
                     covered.append((start, end, count.count))
             used: set[int] = set()
             for stated in stated_here:
