@@ -588,3 +588,36 @@ def test_every_fraction_holds_a_word_its_guard_looks_for() -> None:
         assert any(word in key for word in ic._FRACTION_WORDS), key
         assert ic._may_hold_fraction(key), key
     assert {ic._may_hold_fraction(w) for w in ic._FRACTION_WORDS} == {True}
+
+
+def test_a_number_surely_stated_is_one_numbers_in_reads() -> None:
+    # _surely_states may say False when the number is there (numbers_in then decides), never
+    # True when it is not
+    texts = [
+        *_random_strings(1500, 23),
+        "12,000 schools",
+        "1,12 homes",
+        "012 units",
+        "thirty-four-year-olds",
+        "x-thirty-four",
+        "no-one",
+        "twelve-year",
+        "12_000",
+        "a12b",
+        "one hundred",
+        "none of them",
+        "Both are good",
+    ]
+    values = [0, 1, 2, 4, 5, 12, 30, 34, 100, 120, 1200, 12000]
+    said = 0
+    for text in texts:
+        found = numbers_in(text)
+        for value in values:
+            if counts._surely_states(text, value):
+                said += 1
+                assert value in found, (text, value)
+    assert said > 150
+    assert not counts._surely_states("12,000 schools", 12)
+    assert not counts._surely_states("thirty-four-year-olds", 34)
+    assert counts._surely_states("Eight of the 12 schools", 12)
+    assert counts._surely_states("eight of the twelve schools", 8)

@@ -20,6 +20,7 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.issues import error
 from ofsted_extractor.validators.text import (
+    NUMBER_WORDS,
     contains,
     find_span,
     is_word_char,
@@ -151,6 +152,16 @@ def check_count_numbers(text: str, letter: Letter) -> list[Issue]:
         opening = quantity[0] if quantity is not None else None
         if count.total is None and count.count == opening:
             continue  # the count is the quantity the phrase opens with, and there is no total
+        if (
+            (count.count == opening or _surely_states(count.evidence, count.count))
+            and (
+                count.total is None
+                or count.total == opening
+                or _surely_states(count.evidence, count.total)
+            )
+            and (count.total is None or count.count <= count.total)
+        ):
+            continue  # the usual case, settled without reading every number of the evidence
         stated = numbers_in(count.evidence)
         if opening is not None:
             stated.add(opening)  # "Half of the 12" states 6
@@ -197,6 +208,50 @@ def check_count_numbers(text: str, letter: Letter) -> list[Issue]:
                 )
             )
     return issues
+
+
+# The number words numbers_in reads, by value: 0 -> ("zero", "none", "no"), 34 -> ("thirty-four",)
+_WORDS_BY_VALUE: dict[int, tuple[str, ...]] = {}
+for _word, _value in NUMBER_WORDS.items():
+    _WORDS_BY_VALUE[_value] = (*_WORDS_BY_VALUE.get(_value, ()), _word)
+
+
+def _surely_states(evidence: str, value: int) -> bool:
+    """True only when `value in numbers_in(evidence)`, found by substring search (False says
+    nothing: the caller then asks numbers_in). In ASCII text numbers_in reads tokens of digits
+    and commas ("1,200" is 1200) and of letters joined by hyphens, each hyphen part a number of
+    its own: `value` is stated when its digits stand with no digit or comma before them and no
+    digit after their commas, or one of its words stands with no letter either side (and no
+    hyphen either side when the word has one: "thirty-four-year" states 30 and 4, not 34)."""
+    if type(value) is not int or value < 0 or not evidence.isascii():
+        return False
+    low = evidence.lower()
+    n = len(low)
+    digits = str(value)
+    at = low.find(digits)
+    while at >= 0:
+        end = at + len(digits)
+        if at == 0 or low[at - 1] not in _DIGITS_AND_COMMA:
+            while end < n and low[end] == ",":
+                end += 1
+            if end == n or not low[end].isdigit():
+                return True
+        at = low.find(digits, at + 1)
+    for word in _WORDS_BY_VALUE.get(value, ()):
+        at = low.find(word)
+        while at >= 0:
+            end = at + len(word)
+            before = low[at - 1] if at > 0 else " "
+            after = low[end] if end < n else " "
+            if not (before.isalpha() or after.isalpha()) and not (
+                "-" in word and "-" in (before, after)
+            ):
+                return True
+            at = low.find(word, at + 1)
+    return False
+
+
+_DIGITS_AND_COMMA = "0123456789,"
 
 
 def check_count_judgement(text: str, letter: Letter) -> list[Issue]:

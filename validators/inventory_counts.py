@@ -674,6 +674,16 @@ def _plain_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _account(covered: list[tuple[int, int, int]], used: set[int], stated: StatedCount) -> bool:
+    """Mark as used, and say whether there is, the first unused count of the record (its
+    evidence's span and number, in `covered`) that spans the stated quantity with its number."""
+    for k, (s, e, n) in enumerate(covered):
+        if n == stated.count and s <= stated.start and stated.end <= e and k not in used:
+            used.add(k)
+            return True
+    return False
+
+
 def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
     """Every count a bullet states is in the record (count.unrecorded); a fraction that is not a
     whole number of things ("half of the 7") is named, as no count can hold it
@@ -709,8 +719,8 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                     covered.append((start, end, count.count))
             used: set[int] = set()
             for stated in stated_here:
-                field = f"{list_name}[{i}]"
                 if stated.count is None:
+                    field = f"{list_name}[{i}]"
                     issues.append(
                         warning(
                             "count.fraction_unresolved",
@@ -723,20 +733,9 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                     continue
                 # each count of the record accounts for one stated count: an evidence that
                 # runs over two phrases of the same number does not account for both
-                match = next(
-                    (
-                        k
-                        for k, (s, e, n) in enumerate(covered)
-                        if k not in used
-                        and s <= stated.start
-                        and stated.end <= e
-                        and n == stated.count
-                    ),
-                    None,
-                )
-                if match is not None:
-                    used.add(match)
+                if _account(covered, used, stated):
                     continue
+                field = f"{list_name}[{i}]"
                 issues.append(
                     error(
                         "count.unrecorded",
