@@ -621,3 +621,13 @@ def test_a_number_surely_stated_is_one_numbers_in_reads() -> None:
     assert not counts._surely_states("thirty-four-year-olds", 34)
     assert counts._surely_states("Eight of the 12 schools", 12)
     assert counts._surely_states("eight of the twelve schools", 8)
+
+
+def test_the_written_out_guards_say_what_their_patterns_say() -> None:
+    for word in ic.JUDGEMENT.strip("(?:)").split("|"):
+        assert ic._may_count(word.replace(r"\s+", " ")), word
+    for text in [*_random_strings(1500, 24), "good", "INADEQUATE", "the numbers", "inspecte"]:
+        low = text.lower()
+        want = "number" in low or ic._JUDGEMENT_NEEDS.search(low) is not None
+        assert ic._may_count(low) == want, text
+        assert ic._may_hold_fraction(low) or ic._FRACTION_NEEDS.search(low) is None, text

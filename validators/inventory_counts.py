@@ -134,8 +134,7 @@ _NONE = re.compile(rf"\bnone\s+of\s+{_DETERMINER}(?:\s+{_Q})?", re.I)
 # at memory speed before a pattern that would be tried at every position (\b and re.I give the
 # regex engine no literal to scan for). Non-ASCII text skips the guards: re.I also folds "ſ"
 # into "s" and "K" (the Kelvin sign) into "k", which str.lower leaves alone.
-# "the number of ... has fallen to": every _CHANGE match holds "number"
-_CHANGE_NEEDS = "number"
+# "the number of ... has fallen to": every _CHANGE match holds "number" (a substring test)
 # ", as are 11 of": every _AS_ARE match holds this (a pattern opening with a literal is fast)
 _AS_ARE_NEEDS = re.compile(r"as\s+(?:is|are|was|were)\s")
 # "half of", "two thirds of", "a quarter of": every fraction ends in one of these words, then "of"
@@ -149,13 +148,13 @@ _FRACTION_NEEDS = re.compile(
 _FRACTION_WORDS = ("half", "third", "quarter", "fifth")
 # "of the 15 ...": every _OF_THE_TOTAL match starts where this does
 _OF_THE_NEEDS = re.compile(r"of\s+the\s")
-# "none of": every _NONE match holds "none"
-_NONE_NEEDS = "none"
+# "none of": every _NONE match holds "none" (a substring test)
 # "are good", "inadequate": a judgement, which every count but a changed number's is read with
 # (the judgement words are lower case, so this pattern reads a lower-cased ASCII sentence)
 _JUDGEMENT_NEEDS = re.compile(JUDGEMENT)
 # The words one of which every _JUDGEMENT_NEEDS match holds ("good or better" holds "good",
-# "inadequate" holds "adequate"): five substring tests replace a pattern tried at every letter
+# "inadequate" holds "adequate"): five substring tests (_may_count) replace a pattern tried at
+# every letter (a test holds them to the pattern)
 _JUDGEMENT_WORDS = ("good", "outstanding", "satisfactory", "adequate", "inspected")
 
 
@@ -173,7 +172,6 @@ def _lower_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
 # The patterns above for a lower-cased ASCII sentence (see _ascii_sentence_counts)
 _QUANTITY_LOW = _lower_pattern(_QUANTITY)
 _OF_DETERMINER_LOW = _lower_pattern(_OF_DETERMINER)
-_STRETCH_END_LOW = _lower_pattern(_STRETCH_END)
 _JUDGED_LOW = _lower_pattern(_JUDGED)
 _AND_JUDGED_LOW = _lower_pattern(_AND_JUDGED)
 _CHANGE_LOW = _lower_pattern(_CHANGE)
