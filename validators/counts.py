@@ -20,6 +20,7 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.issues import error
 from ofsted_extractor.validators.text import (
+    NUMBER_WORDS,
     contains,
     find_span,
     is_word_char,
@@ -32,11 +33,52 @@ from ofsted_extractor.validators.text import (
 
 def iter_counts(letter: Letter) -> Iterator[tuple[str, Finding, Count]]:
     """Every count of every finding with its field path, e.g. 'strengths[4].counts[0]'."""
+    for where, finding, count in counts_of(letter):
+        yield count_path(where), finding, count
+
+
+#: Where a count stands: its list's name, its finding's index, its own index
+Where = tuple[str, int, int]
+
+
+def counts_of(letter: Letter) -> Iterator[tuple[Where, Finding, Count]]:
+    """Every count of every finding with where it stands. The checks below name a count's field
+    path only in an issue: most counts raise none, and formatting every path cost more than
+    some of the checks' own reading."""
     for list_name in ("strengths", "areas_for_improvement"):
         findings: list[Finding] = getattr(letter, list_name)
         for i, finding in enumerate(findings):
             for j, count in enumerate(finding.counts):
-                yield f"{list_name}[{i}].counts[{j}]", finding, count
+                yield (list_name, i, j), finding, count
+
+
+def count_path(where: Where) -> str:
+    """The field path of a count: ('strengths', 4, 0) -> 'strengths[4].counts[0]'."""
+    list_name, i, j = where
+    return f"{list_name}[{i}].counts[{j}]"
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    """`contains(haystack, needle)`, answered first by a plain substring test: a squashed needle
+    (single spaces, none at its ends, quotes and dashes folded) that occurs in the haystack as it
+    is occurs in it squashed too, as squashing changes only whitespace runs and typographic
+    characters the needle does not hold. Only a miss pays for the whitespace-insensitive search.
+    (Private to this module: validators/text.py is not this module's to change.)"""
+    key = squash(needle)
+    return bool(key) and (key in haystack or contains(haystack, needle))
+
+
+def _contains_ignoring_case(haystack: str, needle: str) -> bool:
+    """`contains(haystack, needle, ignore_case=True)`, answered first by a substring test of the
+    lower-cased texts when both are ASCII (str.lower keeps an ASCII text's length and spaces, so
+    a hit there is a hit in the lower-cased squashed haystack; other text goes to `contains`,
+    whose folding of case differs from str.lower's)."""
+    key = squash(needle)
+    if not key:
+        return False
+    if key.isascii() and haystack.isascii() and key.lower() in haystack.lower():
+        return True
+    return contains(haystack, needle, ignore_case=True)
 
 
 def _stated(numbers: set[int]) -> str:
@@ -47,9 +89,26 @@ def check_count_evidence(text: str, letter: Letter) -> list[Issue]:
     """Each count's evidence is a non-empty verbatim phrase of the letter (count.evidence_empty,
     count.evidence_not_in_text) inside its own finding's text (count.evidence_not_in_finding)."""
     issues: list[Issue] = []
-    for path, finding, count in iter_counts(letter):
+    # A finding whose squashed text stands in the letter as it is: an evidence standing as it
+    # is in that text stands in the letter too, so the letter (the longest haystack) is searched
+    # once a finding rather than once a count. Otherwise each count searches it, as before.
+    verbatim: dict[int, bool] = {}
+    for where, finding, count in counts_of(letter):
+        empty = not count.evidence.strip()
+        if not empty:
+            key = squash(count.evidence)
+            if key in finding.text:
+                known = verbatim.get(id(finding))
+                if known is None:
+                    known = verbatim[id(finding)] = squash(finding.text) in text
+                if known:
+                    continue  # in the finding and so in the letter: no issue
+        in_text = not empty and _contains(text, count.evidence)
+        if in_text and _contains(finding.text, count.evidence):
+            continue
+        path = count_path(where)
         field = f"{path}.evidence"
-        if not count.evidence.strip():
+        if empty:
             issues.append(
                 error(
                     "count.evidence_empty",
@@ -58,7 +117,7 @@ def check_count_evidence(text: str, letter: Letter) -> list[Issue]:
                     "from the number to the end of the judgement",
                 )
             )
-        elif not contains(text, count.evidence):
+        elif not in_text:
             issues.append(
                 error(
                     "count.evidence_not_in_text",
@@ -69,7 +128,7 @@ def check_count_evidence(text: str, letter: Letter) -> list[Issue]:
                     found=count.evidence,
                 )
             )
-        elif not contains(finding.text, count.evidence):
+        else:
             issues.append(
                 error(
                     "count.evidence_not_in_finding",
@@ -88,11 +147,31 @@ def check_count_numbers(text: str, letter: Letter) -> list[Issue]:
     (count.count_not_in_evidence, count.total_not_in_evidence), and count <= total
     (count.count_exceeds_total)."""
     issues: list[Issue] = []
-    for path, _finding, count in iter_counts(letter):
-        stated = numbers_in(count.evidence)
+    for where, _finding, count in counts_of(letter):
         quantity = stated_quantity(count.evidence)
-        if quantity is not None and quantity[0] is not None:
-            stated.add(quantity[0])  # "Half of the 12" states 6
+        opening = quantity[0] if quantity is not None else None
+        if count.total is None and count.count == opening:
+            continue  # the count is the quantity the phrase opens with, and there is no total
+        if (
+            (count.count == opening or _surely_states(count.evidence, count.count))
+            and (
+                count.total is None
+                or count.total == opening
+                or _surely_states(count.evidence, count.total)
+            )
+            and (count.total is None or count.count <= count.total)
+        ):
+            continue  # the usual case, settled without reading every number of the evidence
+        stated = numbers_in(count.evidence)
+        if opening is not None:
+            stated.add(opening)  # "Half of the 12" states 6
+        if (
+            count.count in stated
+            and (count.total is None or count.total in stated)
+            and (count.total is None or count.count <= count.total)
+        ):
+            continue
+        path = count_path(where)
         quote = short(count.evidence)
         if count.count not in stated:
             issues.append(
@@ -131,13 +210,58 @@ def check_count_numbers(text: str, letter: Letter) -> list[Issue]:
     return issues
 
 
+# The number words numbers_in reads, by value: 0 -> ("zero", "none", "no"), 34 -> ("thirty-four",)
+_WORDS_BY_VALUE: dict[int, tuple[str, ...]] = {}
+for _word, _value in NUMBER_WORDS.items():
+    _WORDS_BY_VALUE[_value] = (*_WORDS_BY_VALUE.get(_value, ()), _word)
+
+
+def _surely_states(evidence: str, value: int) -> bool:
+    """True only when `value in numbers_in(evidence)`, found by substring search (False says
+    nothing: the caller then asks numbers_in). In ASCII text numbers_in reads tokens of digits
+    and commas ("1,200" is 1200) and of letters joined by hyphens, each hyphen part a number of
+    its own: `value` is stated when its digits stand with no digit or comma before them and no
+    digit after their commas, or one of its words stands with no letter either side (and no
+    hyphen either side when the word has one: "thirty-four-year" states 30 and 4, not 34)."""
+    if type(value) is not int or value < 0 or not evidence.isascii():
+        return False
+    low = evidence.lower()
+    n = len(low)
+    digits = str(value)
+    at = low.find(digits)
+    while at >= 0:
+        end = at + len(digits)
+        if at == 0 or low[at - 1] not in _DIGITS_AND_COMMA:
+            while end < n and low[end] == ",":
+                end += 1
+            if end == n or not low[end].isdigit():
+                return True
+        at = low.find(digits, at + 1)
+    for word in _WORDS_BY_VALUE.get(value, ()):
+        at = low.find(word)
+        while at >= 0:
+            end = at + len(word)
+            before = low[at - 1] if at > 0 else " "
+            after = low[end] if end < n else " "
+            if not (before.isalpha() or after.isalpha()) and not (
+                "-" in word and "-" in (before, after)
+            ):
+                return True
+            at = low.find(word, at + 1)
+    return False
+
+
+_DIGITS_AND_COMMA = "0123456789,"
+
+
 def check_count_judgement(text: str, letter: Letter) -> list[Issue]:
     """A non-null judgement occurs in the evidence, case-insensitively
     (count.judgement_not_in_evidence)."""
     issues: list[Issue] = []
-    for path, _finding, count in iter_counts(letter):
-        if count.judgement is None or contains(count.evidence, count.judgement, ignore_case=True):
+    for where, _finding, count in counts_of(letter):
+        if count.judgement is None or _contains_ignoring_case(count.evidence, count.judgement):
             continue
+        path = count_path(where)
         issues.append(
             error(
                 "count.judgement_not_in_evidence",
@@ -301,15 +425,27 @@ _FRACTION_BEFORE = re.compile(
 def fraction_before(finding_text: str, evidence: str) -> str | None:
     """The fraction ("two thirds of") right before the evidence in its finding, if any: then
     the evidence's number is the whole the fraction is taken of, not a count."""
-    span = find_span(finding_text, evidence)
-    if span is None:
+    start = _find_start(finding_text, evidence)
+    if start is None:
         return None
     # the pattern ends in "of" and whitespace; no other character folds into "o" or "f" (re.I),
     # so a text that does not end so is not searched
-    if finding_text[: span[0]].rstrip()[-2:].lower() != "of":
+    if finding_text[:start].rstrip()[-2:].lower() != "of":
         return None
-    m = _FRACTION_BEFORE.search(finding_text[: span[0]])
+    m = _FRACTION_BEFORE.search(finding_text[:start])
     return squash(m.group(0)) if m else None
+
+
+def _find_start(haystack: str, needle: str) -> int | None:
+    """Where `find_span(haystack, needle)` starts, by a plain `str.find` when the haystack is
+    ASCII and its own squashed form (a finding's text usually is: then squashing maps every
+    index to itself)."""
+    if haystack.isascii() and squash(haystack) == haystack:
+        key = squash(needle)
+        at = haystack.find(key) if key else -1
+        return at if at >= 0 else None
+    span = find_span(haystack, needle)
+    return span[0] if span is not None else None
 
 
 def check_count_roles(text: str, letter: Letter) -> list[Issue]:
@@ -321,9 +457,15 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
     catches a count given the total's value ("Five of the six" as 6) and a judgement taken from
     the wrong words ("made good progress and was judged satisfactory" as good)."""
     issues: list[Issue] = []
-    for path, finding, count in iter_counts(letter):
-        quote = short(count.evidence)
+    for where, finding, count in counts_of(letter):
         fraction = fraction_before(finding.text, count.evidence)
+        stated = stated_quantity(count.evidence)
+        owner = predicate_owner(count.evidence)
+        judged = stated_judgement(count.evidence)
+        if fraction is None and owner is None and _roles_agree(count, stated, judged):
+            continue  # the usual case: no issue, so no path or quote is written
+        path = count_path(where)
+        quote = short(count.evidence)
         if fraction is not None:
             issues.append(
                 error(
@@ -335,7 +477,6 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
                     found=count.count,
                 )
             )
-        stated = stated_quantity(count.evidence)
         if stated is not None:
             n, total, total_is_count = stated
             if total_is_count:
@@ -382,7 +523,6 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
                         found=count.total,
                     )
                 )
-        owner = predicate_owner(count.evidence)
         if owner is not None:
             issues.append(
                 error(
@@ -394,7 +534,6 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
                     found=count.count,
                 )
             )
-        judged = stated_judgement(count.evidence)
         if count.judgement is None and judged is not None:
             issues.append(
                 error(
@@ -421,3 +560,21 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
                 )
             )
     return issues
+
+
+def _roles_agree(
+    count: Count, stated: tuple[int | None, int | None, bool] | None, judged: str | None
+) -> bool:
+    """True when check_count_roles has nothing to say of `count` from its evidence's opening
+    quantity `stated` and judgement `judged`: each of its conditions below, negated."""
+    if stated is not None:
+        n, total, total_is_count = stated
+        if total_is_count:
+            total = n
+        if n is None or count.count != n:
+            return False
+        if count.total is not None and (total is None or count.total != total):
+            return False
+    if judged is None:
+        return True
+    return count.judgement is not None and squash(count.judgement).lower() == judged

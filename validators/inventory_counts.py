@@ -18,10 +18,11 @@ phrase's quantity and gives the phrase's number as its count.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ofsted_extractor.schema import Count, Issue, Letter
+from ofsted_extractor.schema import Count, Finding, Issue, Letter
 from ofsted_extractor.textutil import (
     APPROXIMATORS,
     CHANGE_VERBS,
@@ -34,7 +35,6 @@ from ofsted_extractor.textutil import (
     fraction_of,
     word_alternation,
 )
-from ofsted_extractor.validators.counts import iter_counts
 from ofsted_extractor.validators.issues import error, warning
 from ofsted_extractor.validators.reading import read_bullets
 from ofsted_extractor.validators.text import (
@@ -42,6 +42,7 @@ from ofsted_extractor.validators.text import (
     finditer_at,
     is_word_char,
     number_value,
+    occurrences,
     short,
     squash,
 )
@@ -77,6 +78,8 @@ _NOT_PROVISION_BEFORE = re.compile(
 )
 # The words of _NOT_PROVISION_BEFORE's first branch, for _not_provision_before
 _NOT_PROVISION_WORDS = ("level", "stage", "age", "aged", "ages", "year", "years", "grade")
+# The last letters of those words and of "in", for _not_provision_at
+_NOT_PROVISION_LAST = frozenset(word[-1] for word in (*_NOT_PROVISION_WORDS, "in"))
 # "eight", "12", "thirty-four" on their own (the string _Q is built into the patterns below)
 _QUANTITY = re.compile(_Q, re.I)
 # "schools", "children's centres", "sixth form": a noun of provision
@@ -131,8 +134,7 @@ _NONE = re.compile(rf"\bnone\s+of\s+{_DETERMINER}(?:\s+{_Q})?", re.I)
 # at memory speed before a pattern that would be tried at every position (\b and re.I give the
 # regex engine no literal to scan for). Non-ASCII text skips the guards: re.I also folds "ſ"
 # into "s" and "K" (the Kelvin sign) into "k", which str.lower leaves alone.
-# "the number of ... has fallen to": every _CHANGE match holds "number"
-_CHANGE_NEEDS = "number"
+# "the number of ... has fallen to": every _CHANGE match holds "number" (a substring test)
 # ", as are 11 of": every _AS_ARE match holds this (a pattern opening with a literal is fast)
 _AS_ARE_NEEDS = re.compile(r"as\s+(?:is|are|was|were)\s")
 # "half of", "two thirds of", "a quarter of": every fraction ends in one of these words, then "of"
@@ -141,13 +143,44 @@ _FRACTION_NEEDS = re.compile(
     + "|".join(sorted({key.replace("-", " ").split()[-1] for key in FRACTIONS}, reverse=True))
     + r")\s+of\s"
 )
+# "half", "third": every _FRACTION_NEEDS match holds one of these words (a test holds them to
+# FRACTIONS), tested as substrings before that pattern, which has no literal to scan for
+_FRACTION_WORDS = ("half", "third", "quarter", "fifth")
 # "of the 15 ...": every _OF_THE_TOTAL match starts where this does
 _OF_THE_NEEDS = re.compile(r"of\s+the\s")
-# "none of": every _NONE match holds "none"
-_NONE_NEEDS = "none"
+# "none of": every _NONE match holds "none" (a substring test)
 # "are good", "inadequate": a judgement, which every count but a changed number's is read with
 # (the judgement words are lower case, so this pattern reads a lower-cased ASCII sentence)
 _JUDGEMENT_NEEDS = re.compile(JUDGEMENT)
+# The words one of which every _JUDGEMENT_NEEDS match holds ("good or better" holds "good",
+# "inadequate" holds "adequate"): five substring tests (_may_count) replace a pattern tried at
+# every letter (a test holds them to the pattern)
+_JUDGEMENT_WORDS = ("good", "outstanding", "satisfactory", "adequate", "inspected")
+
+
+def _lower_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The re.I `pattern` made case-sensitive for lower-cased ASCII text: in ASCII text a re.I
+    pattern whose words are lower-cased matches text.lower() at the same positions and with the
+    same spans (re.I folds only "ſ", the Kelvin sign and such non-ASCII letters otherwise, and
+    those are not ASCII). A case-sensitive pattern that opens with a literal is also tried only
+    where that letter stands. An escape such as \\S or \\B would change meaning when lower-cased:
+    there is none; group names are lower case already ("(?P<" is kept)."""
+    assert re.search(r"\\[A-Z]", pattern.pattern) is None, pattern.pattern
+    return re.compile(pattern.pattern.lower().replace("(?p<", "(?P<"))
+
+
+# The patterns above for a lower-cased ASCII sentence (see _ascii_sentence_counts)
+_QUANTITY_LOW = _lower_pattern(_QUANTITY)
+_OF_DETERMINER_LOW = _lower_pattern(_OF_DETERMINER)
+_JUDGED_LOW = _lower_pattern(_JUDGED)
+_AND_JUDGED_LOW = _lower_pattern(_AND_JUDGED)
+_CHANGE_LOW = _lower_pattern(_CHANGE)
+_AS_ARE_LOW = _lower_pattern(_AS_ARE)
+_FRACTION_LOW = _lower_pattern(_FRACTION)
+_OF_THE_TOTAL_LOW = _lower_pattern(_OF_THE_TOTAL)
+_NONE_LOW = _lower_pattern(_NONE)
+# A character that is not whitespace: where a noun phrase is not blank
+_NOT_SPACE = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -248,10 +281,32 @@ def stated_counts(bullet: str) -> list[StatedCount]:
 @lru_cache(maxsize=256)
 def _stated_counts(bullet: str) -> tuple[StatedCount, ...]:
     found: list[StatedCount] = []
+    if bullet.isascii():
+        # lower-cased once; a bullet none of whose sentences can count is not split
+        low = bullet.lower()
+        if not _may_count(low):
+            return ()
+        for start, end in _sentences(bullet):
+            found += _ascii_sentence_counts(bullet[start:end], low[start:end], start)
+        return tuple(found)
     for start, end in _sentences(bullet):
         for c in _sentence_counts(bullet[start:end]):
             found.append(StatedCount(c.count, start + c.start, start + c.end, c.phrase))
     return tuple(found)
+
+
+def _may_count(low: str) -> bool:
+    """False when lower-cased ASCII `low` holds neither "number" (a changed number) nor a
+    judgement word (_JUDGEMENT_WORDS: every other form is kept only with a judgement), so no
+    sentence of it counts (written out: a generator over the words cost twice as much)."""
+    return (
+        "number" in low
+        or "good" in low
+        or "outstanding" in low
+        or "satisfactory" in low
+        or "adequate" in low
+        or "inspected" in low
+    )
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -288,6 +343,15 @@ def _next_end(text: str, start: int) -> int:
 def _sentence_counts(sentence: str) -> list[StatedCount]:
     """The counts of one sentence (offsets within it). Whole-phrase forms are read first and
     take their span, so "Half of the 12" is never also read as a count of 12."""
+    if sentence.isascii():
+        return _ascii_sentence_counts(sentence)
+    return _folded_sentence_counts(sentence)
+
+
+def _folded_sentence_counts(sentence: str) -> list[StatedCount]:
+    """_sentence_counts of a sentence that is not ASCII: every re.I pattern is searched in the
+    sentence as it is (re.I folds "ſ" into "s" and the Kelvin sign into "k", which str.lower
+    does not), with no guard."""
     found: list[StatedCount] = []
     taken: list[tuple[int, int]] = []
 
@@ -299,45 +363,30 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
         s, e = (m.start(at), m.end(at)) if at else (m.start(), m.end())
         found.append(StatedCount(count, s, e, m.group(0)))
 
-    # the guards' lower-cased sentence; None (no guard) when it is not ASCII
-    low = sentence.lower() if sentence.isascii() else None
-    if low is not None and _CHANGE_NEEDS not in low and _JUDGEMENT_NEEDS.search(low) is None:
-        return []  # every form but a changed number is kept only with a judgement
-    quantities = list(_QUANTITY.finditer(sentence))
-    if not quantities and low is not None and _NONE_NEEDS not in low:
-        return []  # every form but "none of" counts with a quantity
-    change = low is None or _CHANGE_NEEDS in low
-    for m in _CHANGE.finditer(sentence) if change else ():
+    for m in _CHANGE.finditer(sentence):
         what = m.group("what")
         if m.group("concern") or (what and _SERVICE.search(what)):
             keep(m, _value(m.group("count")))
         else:
             taken.append((m.start(), m.end()))  # "the number of looked after children"
-    as_are = low is None or _AS_ARE_NEEDS.search(low) is not None
-    for m in _AS_ARE.finditer(sentence) if as_are else ():
+    for m in _AS_ARE.finditer(sentence):
         if free(m):
             keep(m, _value(m.group("count")))
-    fraction = low is None or _FRACTION_NEEDS.search(low) is not None
-    for m in _FRACTION.finditer(sentence) if fraction else ():
+    for m in _FRACTION.finditer(sentence):
         if not free(m):
             continue
         if not m.group("approx") and _judged_after(sentence, m.end()) is not None:
-            keep(m, fraction_of(m.group("fraction"), _value(m.group("total")) or 0), "fraction")
+            fraction = _fraction_key(m.group("fraction"))
+            keep(m, fraction_of(fraction, _value(m.group("total")) or 0), "fraction")
         else:
             taken.append((m.start(), m.end()))  # "over half of the 12": no count, no 12
-    of_the = (
-        _OF_THE_TOTAL.finditer(sentence)
-        if low is None
-        else finditer_at(_OF_THE_TOTAL, sentence, (g.start() for g in _OF_THE_NEEDS.finditer(low)))
-    )
-    for m in of_the:
+    for m in _OF_THE_TOTAL.finditer(sentence):
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, _value(m.group("count")))
-    none = low is None or _NONE_NEEDS in low
-    for m in _NONE.finditer(sentence) if none else ():
+    for m in _NONE.finditer(sentence):
         if free(m) and _judged_after(sentence, m.end()) is not None:
             keep(m, 0, "")
-    for m in quantities:
+    for m in _QUANTITY.finditer(sentence):
         if not free(m) or _not_provision_before(sentence[: m.start()]):
             continue
         end = _judged_after(sentence, m.end())
@@ -350,37 +399,326 @@ def _sentence_counts(sentence: str) -> list[StatedCount]:
     return sorted(found, key=lambda c: c.start)
 
 
+# Each fraction's own pattern, as _FRACTION's alternation spells it: "two\s+thirds"
+_FRACTION_KEYS = {
+    key: re.compile(r"\s+".join(map(re.escape, key.split())), re.I) for key in FRACTIONS
+}
+
+
+def _fraction_key(fraction: str) -> str:
+    """The FRACTIONS key of a fraction _FRACTION matched. Lower-casing it gives the key unless
+    re.I matched a letter that str.lower does not make the key's ("Three quarterſ": re.I
+    folds the long s into "s"), which would raise a KeyError in fraction_of; then the key is
+    the one whose pattern matches the fraction whole."""
+    key = " ".join(fraction.lower().split())
+    if key in FRACTIONS:
+        return key
+    return next(k for k, pattern in _FRACTION_KEYS.items() if pattern.fullmatch(fraction))
+
+
+def _ascii_sentence_counts(
+    sentence: str, low: str | None = None, offset: int = 0
+) -> list[StatedCount]:
+    """_sentence_counts of an ASCII sentence, read in its lower-cased form `low` (the same
+    positions) with the case-sensitive patterns (_lower_pattern): the sentence is lower-cased
+    once, each form is tried only when a guard (a substring test) says it can match, and what
+    follows a form or a quantity is read by one _Reader, which keeps its searches' answers.
+
+    `low` is the sentence lower-cased when the caller has it; the counts' positions are given
+    `offset` added (the sentence's place in its bullet)."""
+    if low is None:
+        low = sentence.lower()
+    if not _may_count(low):
+        return []
+    change = "number" in low
+    quantities = [m.span() for m in _QUANTITY_LOW.finditer(low)]
+    none = "none" in low
+    if not quantities and not none:
+        return []  # every form but "none of" counts with a quantity
+    found: list[StatedCount] = []
+    # the spans the forms take; the matches of one form do not overlap one another, so each
+    # is held against the spans of the forms before it (`blocked`, None while there are none)
+    taken: list[tuple[int, int]] = []
+    reader = _Reader(low, quantities)
+    if change:
+        # every _CHANGE match starts at a "the"
+        for m in finditer_at(_CHANGE_LOW, low, occurrences(low, "the")):
+            what = m["what"]
+            if m["concern"] or (what and _word_search(_SERVICE_LOWER, what) is not None):
+                _keep(found, taken, sentence, offset, m, _value(m["count"]))
+            else:
+                taken.append(m.span())  # "the number of looked after children"
+    if _AS_ARE_NEEDS.search(low) is not None:
+        blocked = _Spans(taken) if taken else None
+        for m in _AS_ARE_LOW.finditer(low):
+            if blocked is None or blocked.free(m.start(), m.end()):
+                _keep(found, taken, sentence, offset, m, _value(m["count"]))
+    if _may_hold_fraction(low) and _FRACTION_NEEDS.search(low) is not None:
+        blocked = _Spans(taken) if taken else None
+        for m in _FRACTION_LOW.finditer(low):
+            if blocked is not None and not blocked.free(m.start(), m.end()):
+                continue
+            if not m["approx"] and reader.judged_after(m.end()) is not None:
+                count = fraction_of(m["fraction"], _value(m["total"]) or 0)
+                _keep(found, taken, sentence, offset, m, count, "fraction")
+            else:
+                taken.append(m.span())  # "over half of the 12": no count, no 12
+    if "," in low:  # every _OF_THE_TOTAL match holds one, and starts at an _OF_THE_NEEDS
+        blocked = _Spans(taken) if taken else None
+        starts = (g.start() for g in _OF_THE_NEEDS.finditer(low))
+        for m in finditer_at(_OF_THE_TOTAL_LOW, low, starts):
+            if blocked is not None and not blocked.free(m.start(), m.end()):
+                continue
+            if reader.judged_after(m.end()) is not None:
+                _keep(found, taken, sentence, offset, m, _value(m["count"]))
+    if none:
+        blocked = _Spans(taken) if taken else None
+        for m in finditer_at(_NONE_LOW, low, occurrences(low, "none")):
+            if blocked is not None and not blocked.free(m.start(), m.end()):
+                continue
+            if reader.judged_after(m.end()) is not None:
+                _keep(found, taken, sentence, offset, m, 0, "")
+    blocked = _Spans(taken) if taken else None
+    # the spans the quantities take are in order and apart, so a quantity can meet only the
+    # last of them
+    last_end = -1
+    for start, end in quantities:
+        if start < last_end or (blocked is not None and not blocked.free(start, end)):
+            continue
+        if _not_provision_at(low, start):
+            continue
+        judged = reader.judged_after(end)
+        if judged is not None:
+            # "eight of the 12": the total is part of this phrase, not a count of its own
+            of = _OF_DETERMINER_LOW.match(low, end)
+            last_end = of.end() if of else end
+            phrase = sentence[start:judged]
+            found.append(StatedCount(_value(low[start:end]), offset + start, offset + end, phrase))
+    if len(found) > 1:
+        found.sort(key=lambda c: c.start)
+    return found
+
+
+def _may_hold_fraction(low: str) -> bool:
+    """False when lower-cased `low` holds none of _FRACTION_WORDS, so _FRACTION_NEEDS cannot
+    match it (written out: a generator over the words cost twice as much)."""
+    return "half" in low or "third" in low or "quarter" in low or "fifth" in low
+
+
+def _keep(
+    found: list[StatedCount],
+    taken: list[tuple[int, int]],
+    sentence: str,
+    offset: int,
+    m: re.Match[str],
+    count: int | None,
+    at: str = "count",
+) -> None:
+    """Keep the count `m` reads (its quantity: the group `at`, or the whole match when `at` is
+    empty; its place in the bullet is `offset` further on), and take the match's span."""
+    start, end = m.span()
+    taken.append((start, end))
+    s, e = m.span(at) if at else (start, end)
+    found.append(StatedCount(count, offset + s, offset + e, sentence[start:end]))
+
+
+class _Spans:
+    """Spans taken in a sentence, asked whether a span meets none of them in O(log n): sorted by
+    start, with the furthest end of each prefix (a sentence with many forms stays linear)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _e in ordered]
+        self.ends: list[int] = []
+        furthest = -1
+        for _s, e in ordered:
+            furthest = max(furthest, e)
+            self.ends.append(furthest)
+
+    def free(self, start: int, end: int) -> bool:
+        """True when no span (ts, te) has start < te and ts < end."""
+        k = bisect_left(self.starts, end)
+        return k == 0 or self.ends[k - 1] <= start
+
+
+class _Reader:
+    """_judged_after's reading of a lower-cased ASCII sentence `low`, for the positions after
+    its forms and quantities (`quantities`: the _QUANTITY_LOW matches), with no slice copied.
+
+    The verb after a position and the coordinated judgement ("... and was judged good") after
+    a verb are the leftmost matches at or after it; the last of each is kept and still stands
+    when asked from a later position it does not precede, so asking from the ascending positions
+    of a sentence's quantities searches each stretch of the sentence about once. The judgement
+    at a verb is read once.
+
+    Every position asked about ends a form or a quantity, so the character there is not a word
+    character (each pattern ends in a quantity's lookahead or a \\b after a word): no verb can
+    start there, and whether a verb starts a word does not depend on where the search began."""
+
+    def __init__(self, low: str, quantities: list[tuple[int, int]]) -> None:
+        self.low = low
+        self.quantities = quantities
+        self.verb_asked = -1
+        self.verb: tuple[int, int] | None = None
+        self.and_asked = -1
+        self.and_start = 0
+        self.and_end: int | None = None
+        self.judged: dict[int, int | None] = {}
+
+    def _verb_from(self, at: int) -> tuple[int, int] | None:
+        """The first verb at or after `at` that starts a word, kept for the next question."""
+        if 0 <= self.verb_asked <= at and (self.verb is None or self.verb[0] >= at):
+            return self.verb
+        low = self.low
+        m = _VERB_LOWER.search(low, at)
+        while m is not None and m.start() > 0 and is_word_char(low[m.start() - 1]):
+            m = _VERB_LOWER.search(low, m.start() + 1)
+        self.verb_asked = at
+        self.verb = m.span() if m is not None else None
+        return self.verb
+
+    def _and_judged_from(self, at: int) -> int | None:
+        """The end of the first _AND_JUDGED match at or after `at`, kept for the next question."""
+        if 0 <= self.and_asked <= at and (self.and_end is None or self.and_start >= at):
+            return self.and_end
+        m = _AND_JUDGED_LOW.search(self.low, at)
+        self.and_asked = at
+        self.and_start, self.and_end = m.span() if m is not None else (0, None)
+        return self.and_end
+
+    def judged_after(self, pos: int) -> int | None:
+        """Where the judgement ends, when what follows `pos` is '[of the N] [noun phrase of
+        provision] predicate-with-judgement'; else None (what _judged_after says)."""
+        low = self.low
+        of = _OF_DETERMINER_LOW.match(low, pos)
+        skipped = of.end() if of else pos
+        verb = self._verb_from(skipped)
+        if verb is None:
+            return None
+        verb_start, verb_end = verb
+        if _NOT_SPACE.search(low, skipped, verb_start) is not None:
+            # the noun phrase is not blank: its first stretch, up to a comma or a quantity
+            # (none starts at `skipped`, after a non-word character), must name provision
+            stretch_end = verb_start
+            comma = low.find(",", skipped, verb_start)
+            if comma >= 0:
+                stretch_end = comma
+            k = bisect_left(self.quantities, (skipped,))
+            if k < len(self.quantities) and self.quantities[k][0] < stretch_end:
+                stretch_end = self.quantities[k][0]
+            if _word_search(_SERVICE_LOWER, low, skipped, stretch_end) is None:
+                return None
+        if verb_start in self.judged:
+            return self.judged[verb_start]
+        judged = _JUDGED_LOW.match(low, verb_start)
+        end = judged.end() if judged is not None else self._and_judged_from(verb_end)
+        self.judged[verb_start] = end
+        return end
+
+
+def _not_provision_at(low: str, at: int) -> bool:
+    """`_not_provision_before(low[:at])` for lower-cased ASCII `low`, read backwards from `at`
+    without copying the text before it."""
+    k = at
+    while k > 0 and low[k - 1].isspace():
+        k -= 1
+    if k == at or low[k - 1] not in _NOT_PROVISION_LAST:
+        return False  # no whitespace before, or no word of them (nor "in") ends there
+    for word in _NOT_PROVISION_WORDS:
+        n = len(word)
+        if low.endswith(word, 0, k) and (k == n or not is_word_char(low[k - n - 1])):
+            return True
+    if not low.endswith("in", 0, k):
+        return False
+    head_end = k - 2
+    quantity_end = head_end
+    while quantity_end > 0 and low[quantity_end - 1].isspace():
+        quantity_end -= 1
+    if quantity_end == head_end:
+        return False
+    start = quantity_end
+    while start > 0 and (is_word_char(low[start - 1]) or low[start - 1] == "-"):
+        start -= 1
+    token = low[start:quantity_end]
+    return (token.isdigit() and len(token) <= 3) or token in NUMBER_WORDS
+
+
+def _word_search(
+    lower: re.Pattern[str], low: str, pos: int = 0, endpos: int | None = None
+) -> int | None:
+    """Where `lower` (a _lower_pattern or a pattern of lower-case words without its leading
+    \\b) first matches in lower-cased ASCII low[pos:endpos] at the start of a word, as the
+    re.I pattern with its \\b would in that slice; else None."""
+    stop = len(low) if endpos is None else endpos
+    m = lower.search(low, pos, stop)
+    while m is not None and m.start() > pos and is_word_char(low[m.start() - 1]):
+        m = lower.search(low, m.start() + 1, stop)
+    return m.start() if m is not None else None
+
+
+def _plain_spans(haystack: str, needle: str) -> list[tuple[int, int]]:
+    """`find_spans(haystack, needle)` for an ASCII haystack that is its own squashed form (a
+    bullet of read_bullets is), by plain `str.find`: squashing then maps every index to itself,
+    so the squashed needle's non-overlapping occurrences are the spans. (Private to this module:
+    validators/text.py is not this module's to change.)"""
+    key = squash(needle)
+    if not key:
+        return []
+    spans: list[tuple[int, int]] = []
+    at = haystack.find(key)
+    while at >= 0:
+        spans.append((at, at + len(key)))
+        at = haystack.find(key, at + len(key))
+    return spans
+
+
+def _account(covered: list[tuple[int, int, int]], used: set[int], stated: StatedCount) -> bool:
+    """Mark as used, and say whether there is, the first unused count of the record (its
+    evidence's span and number, in `covered`) that spans the stated quantity with its number."""
+    for k, (s, e, n) in enumerate(covered):
+        if n == stated.count and s <= stated.start and stated.end <= e and k not in used:
+            used.add(k)
+            return True
+    return False
+
+
 def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
     """Every count a bullet states is in the record (count.unrecorded); a fraction that is not a
     whole number of things ("half of the 7") is named, as no count can hold it
     (count.fraction_unresolved)."""
     issues: list[Issue] = []
-    counts = [(squash(finding.text), count) for _path, finding, count in iter_counts(letter)]
     # each bullet's own counts found by its text, not by a pass over every count a bullet
+    every_count: list[Count] = []
     by_text: dict[str, list[Count]] = {}
-    for where, count in counts:
-        by_text.setdefault(where, []).append(count)
+    for list_name in ("strengths", "areas_for_improvement"):
+        finding: Finding
+        for finding in getattr(letter, list_name):
+            if finding.counts:
+                every_count += finding.counts
+                by_text.setdefault(squash(finding.text), []).extend(finding.counts)
     for list_name, bullets in read_bullets(text).items():
         for i, bullet in enumerate(bullets):
-            stated_here = stated_counts(bullet)
+            stated_here = _stated_counts(bullet)
             if not stated_here:
                 continue  # nothing to account for: where the record's counts stand is moot
             # The counts of the finding that is this bullet (letters repeat phrases, so another
             # bullet's count must not account for this one's); all counts when no finding is.
-            own = by_text.get(bullet, [])
-            if not own:
-                own = [count for _where, count in counts]
+            own = by_text.get(bullet) or every_count
             # where each count of the record stands in this bullet, if it does
             covered: list[tuple[int, int, int]] = []
+            plain = bullet.isascii() and squash(bullet) == bullet
             for count in own:
                 if not count.evidence.strip():
                     continue
-                for start, end in find_spans(bullet, count.evidence):
+                spans = _plain_spans(bullet, count.evidence) if plain else None
+                if spans is None:
+                    spans = find_spans(bullet, count.evidence)
+                for start, end in spans:
                     covered.append((start, end, count.count))
             used: set[int] = set()
             for stated in stated_here:
-                field = f"{list_name}[{i}]"
                 if stated.count is None:
+                    field = f"{list_name}[{i}]"
                     issues.append(
                         warning(
                             "count.fraction_unresolved",
@@ -393,20 +731,9 @@ def check_counts_recorded(text: str, letter: Letter) -> list[Issue]:
                     continue
                 # each count of the record accounts for one stated count: an evidence that
                 # runs over two phrases of the same number does not account for both
-                match = next(
-                    (
-                        k
-                        for k, (s, e, n) in enumerate(covered)
-                        if k not in used
-                        and s <= stated.start
-                        and stated.end <= e
-                        and n == stated.count
-                    ),
-                    None,
-                )
-                if match is not None:
-                    used.add(match)
+                if _account(covered, used, stated):
                     continue
+                field = f"{list_name}[{i}]"
                 issues.append(
                     error(
                         "count.unrecorded",
