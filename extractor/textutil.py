@@ -130,9 +130,20 @@ CHANGE_VERBS = (
 
 def fraction_of(fraction: str, total: int) -> int | None:
     """'half', 12 -> 6; 'a third', 9 -> 3; 'half', 7 -> None (not a whole number of things).
-    Raises KeyError for a word that is not in FRACTIONS."""
-    num, den = FRACTIONS[" ".join(fraction.lower().split())]
+    `fraction` is what a pattern with `alternation(FRACTIONS)` and re.I matched, in any case
+    and spacing: 'Two  Thirds' and 'two thirdſ' (re.I folds the long s into "s", which
+    str.lower leaves alone) are two thirds. Raises KeyError for a word that is not a fraction."""
+    key = " ".join(fraction.lower().split())
+    if key not in FRACTIONS:
+        key = next((k for k, p in _FRACTION_PATTERNS.items() if p.fullmatch(fraction)), key)
+    num, den = FRACTIONS[key]
     return total * num // den if (total * num) % den == 0 else None
+
+
+#: Each fraction as `alternation` spells it, matched case-insensitively (see fraction_of).
+_FRACTION_PATTERNS = {
+    key: re.compile(r"\s+".join(map(re.escape, key.split())), re.I) for key in FRACTIONS
+}
 
 
 def alternation(words: tuple[str, ...] | list[str]) -> str:

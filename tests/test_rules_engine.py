@@ -428,3 +428,37 @@ def test_one_pass_topic_search_is_the_earliest_lexicon_first_listed_on_ties() ->
     texts = [*_texts_for_search(), "GCSE results at 16-year-olds", "Post-16 and SIXTH FORM"]
     for text in texts:
         assert topic_of(text) == reference(text), text
+
+
+def test_a_fraction_spelled_with_a_folded_letter_is_read_as_the_fraction() -> None:
+    # re.I matches "thirdſ" (long s) as "thirds"; the fraction's value is then looked up by its
+    # pattern, not its lower-cased text, which raised a KeyError and failed the letter
+    import re
+
+    from ofsted_extractor import extract
+    from ofsted_extractor.eval.synth import generate
+    from ofsted_extractor.textutil import fraction_of
+
+    assert fraction_of("two thirdſ", 9) == 6 and fraction_of("Three  QUARTERS", 8) == 6
+    with pytest.raises(KeyError):
+        fraction_of("seven eighths", 8)
+    compared = 0
+    for letter in generate(300, 3):
+        text = letter.render("clean")
+        folded = re.sub(r"\b(two thirds|three quarters)\b", lambda m: m.group(1)[:-1] + "ſ", text)
+        if folded == text:
+            continue
+        plain, odd = extract(text), extract(folded)
+        assert odd.error is None
+        assert [
+            c.count
+            for f in odd.letter.strengths + odd.letter.areas_for_improvement  # type: ignore[union-attr]
+            for c in f.counts
+        ] == [
+            c.count
+            for f in plain.letter.strengths  # type: ignore[union-attr]
+            + plain.letter.areas_for_improvement
+            for c in f.counts
+        ]  # type: ignore[union-attr]
+        compared += 1
+    assert compared >= 1
