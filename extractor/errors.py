@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
 from typing import Any
 
 
@@ -62,3 +64,23 @@ class StoreError(ExtractorError):
     """The output folder or its database cannot be created, read or written (full disk...)."""
 
     code = "store"
+
+
+class InternalError(ExtractorError):
+    """A bug of ours, met on one input: that input fails with this error (the exception's type
+    and message and where it was raised), and a batch goes on past it."""
+
+    code = "internal_error"
+
+    def __init__(self, path: str, original: BaseException) -> None:
+        self.path = path
+        self.original = original
+        super().__init__(f"{path}: {internal_problem(original)}")
+
+
+def internal_problem(exc: BaseException) -> str:
+    """What went wrong, for a bug's one-line message: "internal error (KeyError: 'x') at
+    rules.py:628; please report it with this letter"."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"internal error ({type(exc).__name__}: {exc}){where}; please report it with this letter"

@@ -24,7 +24,9 @@ from ofsted_extractor.errors import (
     ExtractionFailed,
     ExtractorError,
     InputError,
+    InternalError,
     LLMError,
+    internal_problem,
 )
 from ofsted_extractor.limits import DEFAULT_LIMITS, Limits, check_file, check_text
 from ofsted_extractor.loading import LoadedText, load_file, load_text
@@ -127,6 +129,9 @@ def extract(
         doc = load_text(text, path=path, fmt=fmt)
     except InputError as exc:
         return failed_document(Source(path=path, sha256=sha, format=fmt), eng.info(), exc)
+    except Exception as exc:  # a bug of ours on this text: it fails, and says where
+        source = Source(path=path, sha256=sha, format=fmt)
+        return failed_document(source, eng.info(), InternalError(path, exc))
     return extract_loaded(doc, eng)
 
 
@@ -155,19 +160,27 @@ def load_checked(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> LoadedTex
     """Read one letter file within `limits`: the size and page checks before reading, the
     character check before any engine runs. Raises InputError naming the file and the problem
     (every path of the pipeline reads a file this way)."""
-    check_file(path, limits)
-    doc = load_file(path)
+    try:
+        check_file(path, limits)
+        doc = load_file(path)
+    except InputError:
+        raise
+    except Exception as exc:  # a bug of ours on this file: it fails (code internal_error)
+        raise InputError(str(path), internal_problem(exc), code=InternalError.code) from exc
     check_text(str(path), doc.text, limits)
     return doc
 
 
 def extract_loaded(doc: LoadedText, engine: Engine) -> Document:
-    """Run an engine over loaded text and validate its answer. Never raises ExtractorError."""
+    """Run an engine over loaded text and validate its answer. Never raises ExtractorError; a
+    bug met on this letter gives a failed Document (code internal_error), not an exception."""
     try:
         result = engine.extract(doc)
+        return finish(doc, engine.info(), result)
     except ExtractorError as exc:
         return failed_document(_source(doc), engine.info(), exc)
-    return finish(doc, engine.info(), result)
+    except Exception as exc:
+        return failed_document(_source(doc), engine.info(), InternalError(doc.path, exc))
 
 
 async def _answer(doc: LoadedText, engine: Engine) -> EngineResult:
@@ -183,9 +196,11 @@ async def aextract_loaded(doc: LoadedText, engine: Engine) -> Document:
     """`extract_loaded` for engines with an async `aextract` (others run in a thread)."""
     try:
         result = await _answer(doc, engine)
+        return await _afinish(doc, engine, result)
     except ExtractorError as exc:
         return failed_document(_source(doc), engine.info(), exc)
-    return await _afinish(doc, engine, result)
+    except Exception as exc:
+        return failed_document(_source(doc), engine.info(), InternalError(doc.path, exc))
 
 
 async def _afinish(doc: LoadedText, engine: Engine, result: EngineResult) -> Document:
@@ -426,11 +441,13 @@ def extract_path(path: Path, engine: Engine, limits: Limits = DEFAULT_LIMITS) ->
         return Extracted(path, document, None, time.perf_counter() - started)
     try:
         result = engine.extract(doc)
+        document = finish(doc, engine.info(), result)
     except ExtractorError as exc:
         document = failed_document(_source(doc), engine.info(), exc)
         seconds = time.perf_counter() - started
         return Extracted(path, document, doc.original, seconds, endpoint_problem(exc))
-    document = finish(doc, engine.info(), result)
+    except Exception as exc:  # a bug met on this letter: it fails, the batch goes on
+        document = failed_document(_source(doc), engine.info(), InternalError(doc.path, exc))
     return Extracted(path, document, doc.original, time.perf_counter() - started)
 
 
@@ -543,11 +560,13 @@ def _iter_in_loop(
         text = doc.original
         try:
             result = await _answer(doc, engine)
+            document = await _afinish(doc, engine, result)
         except ExtractorError as exc:
             document = failed_document(_source(doc), engine.info(), exc)
             seconds = time.perf_counter() - started
             return Extracted(path, document, text, seconds, endpoint_problem(exc))
-        document = await _afinish(doc, engine, result)
+        except Exception as exc:  # a bug met on this letter: it fails, the batch goes on
+            document = failed_document(_source(doc), engine.info(), InternalError(doc.path, exc))
         return Extracted(path, document, text, time.perf_counter() - started)
 
     loop = asyncio.new_event_loop()

@@ -388,3 +388,83 @@ def test_redact_skips_a_pattern_only_where_it_could_not_match() -> None:
     assert re.search(
         MASK.replace("[", r"\[").replace("]", r"\]"), redact("ap\u0131_key=abcdefgh12")
     )
+
+
+# --- a bug met on one letter -----------------------------------------------------------------------
+
+
+def _letters(folder: Path) -> Path:
+    folder.mkdir()
+    for name in ("dudley-2011.txt", "worcestershire-2011.txt"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    return folder
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("where", ["engine", "validators", "loader"])
+def test_a_bug_met_on_one_letter_fails_that_letter_and_the_batch_goes_on(
+    where: str,
+    jobs: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a bug of ours (any exception that is not one of our errors) on the Dudley letter only:
+    # that letter fails with code internal_error and a line naming the exception and where it
+    # was raised; the other letter is extracted and stored (the workers are forked, so they
+    # carry the patch)
+    from ofsted_extractor import loading, pipeline, validators
+    from ofsted_extractor.engines.rules import RulesEngine
+
+    def boom(text: str) -> None:
+        if "Dudley" in text:
+            raise KeyError("two thirdſ")
+
+    if where == "engine":
+        real = RulesEngine.extract
+        monkeypatch.setattr(
+            RulesEngine, "extract", lambda self, doc: (boom(doc.text), real(self, doc))[1]
+        )
+    elif where == "validators":
+        real_validate = validators.validate
+        monkeypatch.setattr(
+            pipeline, "validate", lambda text, *a: (boom(text), real_validate(text, *a))[1]
+        )
+    else:
+        real_load = loading.load_text
+        monkeypatch.setattr(
+            loading, "load_text", lambda raw, **k: (boom(raw), real_load(raw, **k))[1]
+        )
+
+    out = tmp_path / "out"
+    assert (
+        run(str(_letters(tmp_path / "in")), "--out", str(out), "--engine", "rules", "--jobs", jobs)
+        == 1
+    )
+    docs = records(out)
+    assert docs["worcestershire-2011.txt"]["validation"]["status"] == "passed"
+    failed = docs["dudley-2011.txt"]
+    assert failed["validation"]["status"] == "failed"
+    assert failed["error"]["code"] == "internal_error"
+    assert "KeyError" in failed["error"]["message"] and "two third" in failed["error"]["message"]
+    lines = [line for line in err_lines(capsys) if line.startswith("failed:")]
+    assert (
+        len(lines) == 1 and "dudley-2011.txt" in lines[0] and "internal error (KeyError" in lines[0]
+    )
+    assert ".py:" in lines[0]  # where it was raised, for the report
+
+
+def test_the_api_gives_a_failed_document_for_a_bug_not_an_exception(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ofsted_extractor import extract, extract_file
+    from ofsted_extractor.engines.rules import RulesEngine
+
+    def broken(self: Any, doc: Any) -> Any:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(RulesEngine, "extract", broken)
+    for doc in (extract_file(EXAMPLES / "dudley-2011.txt"), extract("x\nStrengths\n- a")):
+        assert doc.validation.status == "failed"
+        assert doc.error is not None and doc.error.code in {"internal_error", "not_a_letter"}
+    assert extract_file(EXAMPLES / "dudley-2011.txt").error.code == "internal_error"  # type: ignore[union-attr]
