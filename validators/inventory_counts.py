@@ -376,8 +376,8 @@ def _folded_sentence_counts(sentence: str) -> list[StatedCount]:
         if not free(m):
             continue
         if not m.group("approx") and _judged_after(sentence, m.end()) is not None:
-            fraction = _fraction_key(m.group("fraction"))
-            keep(m, fraction_of(fraction, _value(m.group("total")) or 0), "fraction")
+            # (fraction_of reads a fraction re.I matched through a folded letter: "quarterſ")
+            keep(m, fraction_of(m.group("fraction"), _value(m.group("total")) or 0), "fraction")
         else:
             taken.append((m.start(), m.end()))  # "over half of the 12": no count, no 12
     for m in _OF_THE_TOTAL.finditer(sentence):
@@ -397,23 +397,6 @@ def _folded_sentence_counts(sentence: str) -> list[StatedCount]:
             phrase = sentence[m.start() : end]
             found.append(StatedCount(_value(m.group(0)), m.start(), m.end(), phrase))
     return sorted(found, key=lambda c: c.start)
-
-
-# Each fraction's own pattern, as _FRACTION's alternation spells it: "two\s+thirds"
-_FRACTION_KEYS = {
-    key: re.compile(r"\s+".join(map(re.escape, key.split())), re.I) for key in FRACTIONS
-}
-
-
-def _fraction_key(fraction: str) -> str:
-    """The FRACTIONS key of a fraction _FRACTION matched. Lower-casing it gives the key unless
-    re.I matched a letter that str.lower does not make the key's ("Three quarterſ": re.I
-    folds the long s into "s"), which would raise a KeyError in fraction_of; then the key is
-    the one whose pattern matches the fraction whole."""
-    key = " ".join(fraction.lower().split())
-    if key in FRACTIONS:
-        return key
-    return next(k for k, pattern in _FRACTION_KEYS.items() if pattern.fullmatch(fraction))
 
 
 def _ascii_sentence_counts(
