@@ -9,9 +9,11 @@ What it cannot find it leaves empty and names in `Letter.unfilled`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ofsted_extractor.loading import LoadedText
 from ofsted_extractor.schema import (
@@ -46,6 +48,7 @@ from ofsted_extractor.textutil import (
     alternation,
     fraction_of,
     parse_number,
+    word_alternation,
 )
 
 from .base import EngineResult
@@ -494,6 +497,12 @@ def _first_word(phrase: str) -> str:
     return m.group() if m else ""
 
 
+def _second_word(phrase: str) -> str | None:
+    """The second run of word characters of a phrase, lower case: "one-third" -> "third"."""
+    runs = _WORD_RUN.findall(phrase.lower())
+    return runs[1] if len(runs) > 1 else None
+
+
 _WORD_RUN = re.compile(r"\w+")
 _NUMBER_FIRST_WORDS = frozenset(_first_word(w) for w in NUMBER_WORDS)
 #: The first word (lower case, as a run of word characters) every match of each quantity
@@ -516,11 +525,6 @@ _FIRST_WORDS: dict[str, tuple[frozenset[str], bool]] = {
     "n_noun": (_NUMBER_FIRST_WORDS, True),
     "n_bare": (_NUMBER_FIRST_WORDS, True),
 }
-_KINDS_BY_WORD: dict[str, list[str]] = {}
-for _kind, (_words, _) in _FIRST_WORDS.items():
-    for _w in _words:
-        _KINDS_BY_WORD.setdefault(_w, []).append(_kind)
-_DIGIT_KINDS = [kind for kind, (_, digits) in _FIRST_WORDS.items() if digits]
 
 
 #: What the word after a pattern's first word must be, for the patterns where it is fixed:
@@ -539,47 +543,128 @@ _NEXT_WORDS: dict[str, tuple[frozenset[str], bool]] = {
     "the_n": (frozenset({"local", "authority", "council"}), True),
     "n_bare": (frozenset({"is", "are", "was", "were"}), False),
 }
+
+
+def _fraction_next_words() -> dict[str, frozenset[str]]:
+    """The word after each first word of a fraction match: the phrase's second word ("a
+    third", "more than", "one-third"), else what follows the phrase ("half of", "over half")."""
+    fraction_firsts = {_first_word(f) for f in FRACTIONS}
+    nexts: dict[str, set[str]] = {}
+    for phrase in (*APPROXIMATORS, *FRACTIONS):
+        second = _second_word(phrase)
+        if second is not None:
+            follow = {second}
+        elif phrase in FRACTIONS:
+            follow = {"of"}
+        else:
+            follow = fraction_firsts
+        nexts.setdefault(_first_word(phrase), set()).update(follow)
+    return {first: frozenset(words) for first, words in nexts.items()}
+
+
+_FRACTION_NEXT_WORDS = _fraction_next_words()
 #: The patterns whose first word is a number: a hyphenated one ("thirty-four") goes on past
 #: its first run of letters, so the next run is still the number's and is not checked.
 _NUMBER_LED = frozenset(kind for kind, (_, digits) in _FIRST_WORDS.items() if digits)
+_KIND_INDEX = {kind: i for i, (kind, _) in enumerate(QUANTITIES)}
 
 
-def _match_starts(text: str) -> dict[str, list[int]] | None:
-    """Where a match of each quantity pattern can start, in order: at its first words, and
-    where the pattern fixes the next word, only before one of those. None for text beyond
-    ASCII (re.I folds characters that str.lower leaves alone, so words would be missed)."""
+@functools.lru_cache(maxsize=4096)
+def _kinds_at(first: str | None, hyphen: str, after: str) -> tuple[int, ...]:
+    """The quantity patterns (indices into QUANTITIES) a match of which can start at the word
+    `first` (None: a word led by a digit), given whether a hyphen follows it and the next run
+    of word characters `after` ("" at the end of the text)."""
+    after_is_number = after in _NUMBER_FIRST_WORDS or after[:1].isdigit()
+    kinds = []
+    for kind, (firsts, digits) in _FIRST_WORDS.items():
+        if not (first in firsts if first is not None else digits):
+            continue
+        if kind == "fraction":
+            assert first is not None  # no fraction starts with a digit
+            if after not in _FRACTION_NEXT_WORDS[first]:
+                continue
+        elif kind in _NEXT_WORDS and not (hyphen and kind in _NUMBER_LED):
+            allowed, numbers = _NEXT_WORDS[kind]
+            if not (after in allowed or (numbers and after_is_number)):
+                continue
+        kinds.append(_KIND_INDEX[kind])
+    return tuple(kinds)
+
+
+def _trie(words: dict[str, str]) -> str:
+    """A regex matching each word followed by its own suffix pattern, as a trie (one branch per
+    first letter, so the engine tries a few letters at a word, not every word)."""
+    trie: dict[str, Any] = {}
+    for word, suffix in words.items():
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = suffix
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            branches.append(node[""])
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return build(trie)
+
+
+def _candidate_pattern() -> re.Pattern[str]:
+    """One pattern finding, in lower-case ASCII text, every word where some quantity pattern
+    can start, with the run of word characters after it; a first word whose every pattern
+    fixes the next word is found only before an allowed one ("the number", "the 12", not
+    "the quality"). Group 1: the word (None for a digit-led one), 2: a hyphen after it, 3:
+    the next word."""
+    suffixes: dict[str, str] = {}
+    words = set().union(*(firsts for firsts, _ in _FIRST_WORDS.values()))
+    for word in sorted(words):
+        allowed: set[str] = set()
+        for kind, (firsts, _) in _FIRST_WORDS.items():
+            if word not in firsts:
+                continue
+            if kind == "fraction":
+                allowed |= _FRACTION_NEXT_WORDS[word]
+            elif kind in _NEXT_WORDS and kind not in _NUMBER_LED:
+                nexts, numbers = _NEXT_WORDS[kind]
+                allowed |= nexts | (_NUMBER_FIRST_WORDS if numbers else set())
+                if numbers:
+                    allowed.add("0")  # stands for every digit-led word
+            else:  # any next word can do: no look-ahead
+                suffixes[word] = r"\b"
+                break
+        else:
+            digits = r"|\d" if "0" in allowed else ""
+            allowed.discard("0")
+            suffixes[word] = rf"\b(?=\W*(?:{word_alternation(sorted(allowed))}\b{digits}))"
+    return re.compile(rf"\b(?:({_trie(suffixes)})|\d\w*\b)(?=(-?)\W*(\w*))")
+
+
+# "the| number", "one| of", "12| schools": see _candidate_pattern
+_CANDIDATE = _candidate_pattern()
+
+
+def _match_starts(text: str) -> dict[int, list[int]] | None:
+    """Where a match of each quantity pattern (by index into QUANTITIES; a pattern with no
+    start is left out) can start, in order. None for text beyond ASCII (re.I folds characters
+    that str.lower leaves alone, so words would be missed)."""
     if not text.isascii():
         return None
-    starts: dict[str, list[int]] = {kind: [] for kind in _FIRST_WORDS}
-    waiting: list[str] = []  # kinds whose candidate at `waiting_at` needs the next word
-    waiting_at = 0
-    for m in _WORD_RUN.finditer(text.lower()):
-        word = m[0]
-        if waiting:
-            is_number = word in _NUMBER_FIRST_WORDS or word[0].isdigit()
-            for kind in waiting:
-                allowed, numbers = _NEXT_WORDS[kind]
-                if word in allowed or (numbers and is_number):
-                    starts[kind].append(waiting_at)
-            waiting = []
-        kinds = _KINDS_BY_WORD.get(word)
-        if kinds is None:
-            if not word[0].isdigit():
-                continue
-            kinds = _DIGIT_KINDS
-        at = m.start()
-        hyphenated = text[m.end() : m.end() + 1] == "-"
-        for kind in kinds:
-            if kind in _NEXT_WORDS and not (hyphenated and kind in _NUMBER_LED):
-                waiting.append(kind)
-            else:
-                starts[kind].append(at)
-        waiting_at = at
+    starts: dict[int, list[int]] = {}
+    for m in _CANDIDATE.finditer(text.lower()):
+        kinds = _kinds_at(*m.groups())
+        if kinds:
+            at = m.start()
+            for k in kinds:
+                if k in starts:
+                    starts[k].append(at)
+                else:
+                    starts[k] = [at]
     return starts
 
 
 def _matches(
-    kind: str, pattern: re.Pattern[str], text: str, starts: dict[str, list[int]] | None
+    kind: int, pattern: re.Pattern[str], text: str, starts: dict[int, list[int]] | None
 ) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, trying the pattern only where a match can start: the same
     leftmost, non-overlapping matches (none is empty)."""
@@ -587,7 +672,7 @@ def _matches(
         yield from pattern.finditer(text)
         return
     end = 0
-    for pos in starts[kind]:
+    for pos in starts.get(kind, ()):
         if pos >= end and (m := pattern.match(text, pos)) is not None:
             yield m
             end = m.end()
@@ -606,8 +691,12 @@ def _find_quantities(text: str) -> list[_Quantity]:
     taken: list[tuple[int, int]] = []
     found: list[_Quantity] = []
     starts = _match_starts(text)
-    for kind, pattern in QUANTITIES:
-        for m in _matches(kind, pattern, text, starts):
+    if starts is not None and not starts:
+        return found  # no word where a quantity can start: most bullets without a number
+    for k, (kind, pattern) in enumerate(QUANTITIES):
+        if starts is not None and k not in starts:
+            continue
+        for m in _matches(k, pattern, text, starts):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             if _proportion_before(text, m.start()) or (
