@@ -155,6 +155,93 @@ def _lines(text: str, start: int, end: int) -> list[Block]:
     return out
 
 
+# The words a match of each line-led pattern starts with (lower case), after the line's leading
+# spaces and tabs: the pattern is tried only at the lines where one of them does.
+_VERDICT_KEYS = ("children's",)
+_STRENGTHS_KEYS = ("major", "key", "strengths")
+_AREAS_KEYS = ("important", "areas")
+_CLOSING_KEYS = ("this children's services assessment is provided", "yours")
+_YOURS_KEYS = ("yours",)
+# "children's services assessment 2011": the end of every heading (see _search_heading)
+_HEADING_TAIL = "children's"
+# the leading spaces and tabs of a line
+_INDENT = re.compile(r"[ \t]*")
+# "- The very large majority of": a dash and a space, anywhere; _bullets keeps the ones that
+# begin a line (a bullet's text is the rest of its line, without trailing spaces and tabs)
+_DASH = re.compile(r"-[ \t]+(\S[^\n]*)")
+
+
+def _line_starts_of(
+    lower: str, keys: tuple[str, ...], pos: int, *, indented_only: bool
+) -> list[int]:
+    """The starts of the lines at or after `pos` that hold one of `keys`; with `indented_only`,
+    only where the key is the line's first text after spaces and tabs. Linear in the text:
+    each key's occurrences are found in order and each line's start once."""
+    found: set[int] = set()
+    for key in keys:
+        line = 0  # the start of the line of the last occurrence
+        searched = 0  # where the search for the line start of the next occurrence begins
+        indent = -1  # where the text of that line begins, once looked at
+        at = lower.find(key, pos)
+        while at >= 0:
+            newline = lower.rfind("\n", searched, at)
+            if newline >= 0:
+                line, indent = newline + 1, -1
+            searched = at
+            if line >= pos:
+                if indented_only and indent < 0:
+                    spaces = _INDENT.match(lower, line)  # always matches, maybe empty
+                    indent = spaces.end() if spaces else line
+                if not indented_only or indent == at:
+                    found.add(line)
+            at = lower.find(key, at + 1)
+    return sorted(found)
+
+
+def _line_search(
+    pattern: re.Pattern[str], keys: tuple[str, ...], text: str, lower: str | None, pos: int = 0
+) -> re.Match[str] | None:
+    """`pattern.search(text, pos)` for a pattern (re.M) that matches only at a line start, then
+    spaces or tabs, then one of `keys` (in any case): tried only at the lines where a key is
+    the first text, not at every character. `lower` is text.lower() when the text is ASCII,
+    else None (re.I would fold characters str.lower leaves alone): then the plain search."""
+    if lower is None:
+        return pattern.search(text, pos)
+    for line in _line_starts_of(lower, keys, pos, indented_only=True):
+        m = pattern.match(text, line)
+        if m is not None:
+            return m
+    return None
+
+
+def _search_heading(text: str, lower: str | None) -> re.Match[str] | None:
+    """`HEADING.search(text)`, tried only at the lines that can hold the authority's name: a
+    heading ends "children's services assessment 2011", and the name before it is on the same
+    line or, if only white space comes before "children's" on its line, on the last line before
+    it that is not blank (the authority has no line break; the space after it can)."""
+    if lower is None:
+        return HEADING.search(text)
+    starts: set[int] = set()
+    for line in _line_starts_of(lower, (_HEADING_TAIL,), 0, indented_only=False):
+        starts.add(line)
+        first = lower.find(_HEADING_TAIL, line)
+        if text[line:first].strip():
+            continue
+        # only white space before "children's": the name is on the last non-blank line above
+        end = line - 1
+        while end > 0:
+            above = text.rfind("\n", 0, end) + 1
+            if text[above:end].strip():
+                starts.add(above)
+                break
+            end = above - 1
+    for line in sorted(starts):
+        m = HEADING.match(text, line)
+        if m is not None:
+            return m
+    return None
+
+
 def parse_structure(text: str) -> LetterStructure:
     """Find the letter's parts in normalised text. Missing parts stay None/empty."""
     st = LetterStructure()
@@ -180,15 +267,23 @@ def parse_structure(text: str) -> LetterStructure:
                 (b for b in address[at + 1 :] if not LETTERHEAD.fullmatch(b.text)), None
             )
 
-    heading = HEADING.search(text)
+    # the line-led patterns are tried only where their first word begins a line
+    lower = text.lower() if text.isascii() else None
+    heading = _search_heading(text, lower)
     if heading:
         st.heading_authority = _block(heading, "authority")
         st.heading_year = _block(heading, "year")
 
-    verdict = VERDICT.search(text)
-    strengths_head = STRENGTHS_HEAD.search(text, verdict.end() if verdict else 0)
-    areas_head = AREAS_HEAD.search(text, strengths_head.end() if strengths_head else 0)
-    closing = CLOSING.search(text, areas_head.end() if areas_head else 0)
+    verdict = _line_search(VERDICT, _VERDICT_KEYS, text, lower)
+    strengths_head = _line_search(
+        STRENGTHS_HEAD, _STRENGTHS_KEYS, text, lower, verdict.end() if verdict else 0
+    )
+    areas_head = _line_search(
+        AREAS_HEAD, _AREAS_KEYS, text, lower, strengths_head.end() if strengths_head else 0
+    )
+    closing = _line_search(
+        CLOSING, _CLOSING_KEYS, text, lower, areas_head.end() if areas_head else 0
+    )
 
     if verdict:
         st.verdict = _block(verdict)
@@ -207,7 +302,7 @@ def parse_structure(text: str) -> LetterStructure:
         a_end = closing.start() if closing else len(text)
         st.areas = _bullets(text, areas_head.end(), a_end)
 
-    yours = YOURS.search(text)
+    yours = _line_search(YOURS, _YOURS_KEYS, text, lower)
     if yours:
         sign_off = [b for b in _lines(text, yours.end(), len(text)) if not INITIALLED.match(b.text)]
         roles = [b for b in sign_off if ROLE_WORDS.search(b.text)]
@@ -237,7 +332,22 @@ def _name_line(address: list[Block], dear: str) -> int | None:
 
 
 def _bullets(text: str, start: int, end: int) -> list[Block]:
-    return [_block(m, "text") for m in BULLET.finditer(text, start, end)]
+    """What `BULLET.finditer(text, start, end)` finds: a dash after a line's indent, and the
+    rest of the line without trailing spaces and tabs. A dash inside a line matches _DASH too
+    and is dropped; its match ends with its line, so no bullet after it is skipped."""
+    out = []
+    line = searched = 0
+    for m in _DASH.finditer(text, start, end):
+        dash = m.start()
+        # each character is looked at once going back: linear however many dashes a line has
+        line = max(line, text.rfind("\n", searched, dash) + 1)
+        searched = dash
+        spaces = _INDENT.match(text, line)  # always matches, maybe empty
+        if line >= start and (spaces.end() if spaces else line) == dash:
+            bullet = m.group(1).rstrip(" \t")
+            at = m.start(1)
+            out.append(Block(bullet, at, at + len(bullet)))
+    return out
 
 
 # --- Topics ----------------------------------------------------------------------------------

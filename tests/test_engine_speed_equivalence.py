@@ -1,0 +1,154 @@
+"""The rules engine's fast readers read exactly what the plain patterns they replace read.
+
+Speed work on the engine keeps every record byte for byte (tests/test_golden_output.py); this
+file holds each fast reader equal to the plain version it replaces, kept below as the oracle,
+over the real letters and their noise variants, the hostile conversions, synthetic letters in
+every text surface, and random texts built from the letters' own lines with odd characters mixed
+in (the Kelvin sign and the long s, which re.I folds and str.lower does not; unusual spaces;
+indents, blank lines, dashes inside lines, headings split over two lines).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import cache
+
+import pytest
+
+from ofsted_extractor.engines import rules
+from ofsted_extractor.engines.rules import (
+    AREAS_HEAD,
+    BULLET,
+    CLOSING,
+    HEADING,
+    STRENGTHS_HEAD,
+    VERDICT,
+    YOURS,
+    Block,
+    LetterStructure,
+    parse_structure,
+)
+from ofsted_extractor.eval.synth import TEXT_SURFACES, generate
+from ofsted_extractor.loading import normalise
+from tests.conftest import REAL_LETTERS, example_text
+from tests.hostile import HOSTILE
+from tests.noise import VARIANTS
+
+# --- The corpus ----------------------------------------------------------------------------------
+
+# pieces of a letter's lines, and the characters that trip readers
+_PIECES = (
+    "Worcestershire County Council", "children's services assessment 2011",
+    "Children's Services Assessment 2010", "CHILDREN'S SERVICES ASSESSMENT 2009",
+    "Children's services assessment\tPerforms well (3)", "Children's services assessment",
+    "Performs poorly (1)", "Strengths", "Major strengths", "Key  Strengths:", "strengths",
+    "Areas for further improvement", "Important weaknesses and areas for development",
+    "areas for development:", "This children's services assessment is provided in accordance",
+    "Yours sincerely", "Yours faithfully,", "yours", "- a bullet", "-\tbullet  ", "  - indented",
+    "-", "- ", "--", "-x", "text - dash - inside", "Council. children's services assessment 2011",
+    "Children's services in Leeds perform well.", "Dear Ms Quinton", "8 November 2011",
+    "J. Winstanley", "Divisional Manager", "\u017ftrengths", "\u212aey strengths", "\u00a0Strengths",
+    "Yours\u00a0sincerely", "\x0c", "\u2028", "\r", "  ", "\t", "", "x.", "this",
+)  # fmt: skip
+_JOINS = ("\n", "\n", "\n", "\n\n", "\n \n", " ", "\t", "\n\t ", "  \n")
+
+
+def _random_texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        pieces = [rng.choice(_PIECES) for _ in range(rng.randint(1, 30))]
+        text = "".join(p + rng.choice(_JOINS) for p in pieces)
+        out.append(rng.choice([text, text.strip(), text.upper(), text.lower()]))
+    return out
+
+
+@cache
+def _corpus() -> tuple[str, ...]:
+    texts = []
+    for name in REAL_LETTERS:
+        raw = example_text(name)
+        texts += [raw, normalise(raw)[0]]
+        texts += [normalise(variant(raw))[0] for variant in VARIANTS.values()]
+    letters = generate(40, 17)
+    for letter in letters:
+        texts += [normalise(letter.render(surface))[0] for surface in TEXT_SURFACES]
+    for letter in letters[:10]:
+        clean = letter.render("clean")
+        texts += [normalise(transform(clean))[0] for transform in HOSTILE.values()]
+    return tuple(texts + _random_texts(1500, 2011))
+
+
+def _positions(text: str) -> list[int]:
+    """Where a search may start: the start, every line start, a few places inside lines."""
+    rng = random.Random(len(text))
+    lines = [m.end() for m in re.finditer("\n", text)]
+    return sorted({0, len(text), *lines, *(rng.randint(0, len(text)) for _ in range(3))})
+
+
+def _span(m: re.Match[str] | None) -> tuple[tuple[int, int], dict[str, str | None]] | None:
+    return None if m is None else (m.span(), m.groupdict())
+
+
+def _lower(text: str) -> str | None:
+    return text.lower() if text.isascii() else None
+
+
+# --- The oracles: the plain readers the fast ones replace ------------------------------------
+
+
+def plain_bullets(text: str, start: int, end: int) -> list[Block]:
+    return [Block(m.group("text"), m.start("text"), m.end("text")) for m in BULLET.finditer(text, start, end)]  # fmt: skip
+
+
+# --- The fast readers are the plain ones ------------------------------------------------------
+
+LINE_PATTERNS = {
+    "verdict": (VERDICT, rules._VERDICT_KEYS),
+    "strengths": (STRENGTHS_HEAD, rules._STRENGTHS_KEYS),
+    "areas": (AREAS_HEAD, rules._AREAS_KEYS),
+    "closing": (CLOSING, rules._CLOSING_KEYS),
+    "yours": (YOURS, rules._YOURS_KEYS),
+}
+
+
+@pytest.mark.parametrize("name", LINE_PATTERNS)
+def test_a_line_pattern_tried_only_where_its_first_word_begins_a_line_finds_what_search_finds(
+    name: str,
+) -> None:
+    pattern, keys = LINE_PATTERNS[name]
+    for text in _corpus():
+        lower = _lower(text)
+        for pos in _positions(text):
+            fast = rules._line_search(pattern, keys, text, lower, pos)
+            assert _span(fast) == _span(pattern.search(text, pos)), (name, pos, text)
+
+
+def test_the_heading_tried_only_at_the_lines_that_can_hold_the_name_is_what_search_finds() -> None:
+    for text in _corpus():
+        fast = rules._search_heading(text, _lower(text))
+        assert _span(fast) == _span(HEADING.search(text)), text
+
+
+def test_bullets_read_from_the_dashes_are_what_the_bullet_pattern_finds() -> None:
+    for text in _corpus():
+        positions = _positions(text)
+        rng = random.Random(len(text))
+        for start in positions:
+            end = rng.choice([p for p in positions if p >= start])
+            assert rules._bullets(text, start, end) == plain_bullets(text, start, end), text
+
+
+def test_the_letter_structure_is_what_the_plain_searches_give(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast = [parse_structure(text) for text in _corpus()]
+    monkeypatch.setattr(
+        rules, "_line_search", lambda p, keys, text, lower, pos=0: p.search(text, pos)
+    )
+    monkeypatch.setattr(rules, "_search_heading", lambda text, lower: HEADING.search(text))
+    monkeypatch.setattr(rules, "_bullets", plain_bullets)
+    plain: list[LetterStructure] = [parse_structure(text) for text in _corpus()]
+    for text, a, b in zip(_corpus(), fast, plain, strict=True):
+        assert a == b, text
