@@ -155,15 +155,18 @@ def _lines(text: str, start: int, end: int) -> list[Block]:
     return out
 
 
-# The words a match of each line-led pattern starts with (lower case), after the line's leading
-# spaces and tabs: the pattern is tried only at the lines where one of them does.
-_VERDICT_KEYS = ("children's",)
-_STRENGTHS_KEYS = ("major", "key", "strengths")
-_AREAS_KEYS = ("important", "areas")
-_CLOSING_KEYS = ("this children's services assessment is provided", "yours")
-_YOURS_KEYS = ("yours",)
+# How a match of each line-led pattern begins after the line's leading spaces and tabs, as
+# patterns over the lower-cased text that start with a literal (so the engine jumps from one
+# occurrence to the next): the pattern is tried only at the lines where one of them is the text.
+_VERDICT_KEYS = (re.compile(r"children's\s+services\s+assessment\s+performs"),)
+_STRENGTHS_KEYS = tuple(map(re.compile, (r"major\s+strengths", r"key\s+strengths", "strengths")))
+_AREAS_KEYS = tuple(map(re.compile, (r"important\s+weaknesses\s+and\s+areas", r"areas\s+for")))
+_CLOSING_KEYS = tuple(
+    map(re.compile, ("this children's services assessment is provided", r"yours\s"))
+)
+_YOURS_KEYS = (re.compile(r"yours\s+(?:sincerely|faithfully)"),)
 # "children's services assessment 2011": the end of every heading (see _search_heading)
-_HEADING_TAIL = "children's"
+_HEADING_TAIL = re.compile(r"children's\s+services\s+assessment\s+(?:19|20)\d\d[ \t]*$", re.M)
 # the leading spaces and tabs of a line
 _INDENT = re.compile(r"[ \t]*")
 # "- The very large majority of": a dash and a space, anywhere; _bullets keeps the ones that
@@ -172,18 +175,18 @@ _DASH = re.compile(r"-[ \t]+(\S[^\n]*)")
 
 
 def _line_starts_of(
-    lower: str, keys: tuple[str, ...], pos: int, *, indented_only: bool
+    lower: str, keys: tuple[re.Pattern[str], ...], pos: int, *, indented_only: bool
 ) -> list[int]:
-    """The starts of the lines at or after `pos` that hold one of `keys`; with `indented_only`,
-    only where the key is the line's first text after spaces and tabs. Linear in the text:
-    each key's occurrences are found in order and each line's start once."""
+    """The starts of the lines at or after `pos` where a match of one of `keys` begins; with
+    `indented_only`, only where it begins the line's text after spaces and tabs. Linear in the
+    text: each key's matches are found in order and each line's start once."""
     found: set[int] = set()
     for key in keys:
         line = 0  # the start of the line of the last occurrence
         searched = 0  # where the search for the line start of the next occurrence begins
         indent = -1  # where the text of that line begins, once looked at
-        at = lower.find(key, pos)
-        while at >= 0:
+        for m in key.finditer(lower, pos):
+            at = m.start()
             newline = lower.rfind("\n", searched, at)
             if newline >= 0:
                 line, indent = newline + 1, -1
@@ -194,17 +197,21 @@ def _line_starts_of(
                     indent = spaces.end() if spaces else line
                 if not indented_only or indent == at:
                     found.add(line)
-            at = lower.find(key, at + 1)
     return sorted(found)
 
 
 def _line_search(
-    pattern: re.Pattern[str], keys: tuple[str, ...], text: str, lower: str | None, pos: int = 0
+    pattern: re.Pattern[str],
+    keys: tuple[re.Pattern[str], ...],
+    text: str,
+    lower: str | None,
+    pos: int = 0,
 ) -> re.Match[str] | None:
     """`pattern.search(text, pos)` for a pattern (re.M) that matches only at a line start, then
-    spaces or tabs, then one of `keys` (in any case): tried only at the lines where a key is
-    the first text, not at every character. `lower` is text.lower() when the text is ASCII,
-    else None (re.I would fold characters str.lower leaves alone): then the plain search."""
+    spaces or tabs, then what one of `keys` matches (in lower case): tried only at the lines
+    where a key's match is the first text, not at every character. `lower` is text.lower()
+    when the text is ASCII, else None (re.I would fold characters str.lower leaves alone):
+    then the plain search."""
     if lower is None:
         return pattern.search(text, pos)
     for line in _line_starts_of(lower, keys, pos, indented_only=True):
@@ -224,7 +231,7 @@ def _search_heading(text: str, lower: str | None) -> re.Match[str] | None:
     starts: set[int] = set()
     for line in _line_starts_of(lower, (_HEADING_TAIL,), 0, indented_only=False):
         starts.add(line)
-        first = lower.find(_HEADING_TAIL, line)
+        first = lower.find("children's", line)
         if text[line:first].strip():
             continue
         # only white space before "children's": the name is on the last non-blank line above
