@@ -10,11 +10,13 @@ indents, blank lines, dashes inside lines, headings split over two lines).
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from functools import cache
 
 import pytest
+from pydantic import BaseModel
 
 from ofsted_extractor.engines import rules
 from ofsted_extractor.engines.rules import (
@@ -22,15 +24,32 @@ from ofsted_extractor.engines.rules import (
     BULLET,
     CLOSING,
     HEADING,
+    LABEL_BY_ADVERB,
     STRENGTHS_HEAD,
+    SUMMARY_VERB,
     VERDICT,
     YOURS,
     Block,
     LetterStructure,
+    find_counts,
+    find_inspections,
+    letter_from_text,
     parse_structure,
+    topic_of,
 )
+from ofsted_extractor.errors import ExtractorError
 from ofsted_extractor.eval.synth import TEXT_SURFACES, generate
-from ofsted_extractor.loading import normalise
+from ofsted_extractor.loading import LoadedText, load_text, normalise
+from ofsted_extractor.schema import (
+    GRADE_LABELS,
+    Finding,
+    GradeLabel,
+    Letter,
+    Person,
+    SafeguardingInspection,
+    Span,
+)
+from ofsted_extractor.textutil import MONTHS
 from tests.conftest import REAL_LETTERS, example_text
 from tests.hostile import HOSTILE
 from tests.noise import VARIANTS
@@ -152,3 +171,146 @@ def test_the_letter_structure_is_what_the_plain_searches_give(
     plain: list[LetterStructure] = [parse_structure(text) for text in _corpus()]
     for text, a, b in zip(_corpus(), fast, plain, strict=True):
         assert a == b, text
+
+
+# --- The record: validated once, whole, it is the record built model by model -----------------
+
+
+def model_by_model(doc: LoadedText) -> Letter:
+    """The record as letter_from_text built it before it validated once: each model built and
+    validated on its own, spans set on counts and inspections by assignment."""
+    text = doc.text
+    st = parse_structure(text)
+    prov: dict[str, Span] = {}
+    unfilled: list[str] = []
+
+    def keep(path: str, block: Block | None) -> str | None:
+        if block is None:
+            unfilled.append(path)
+            return None
+        prov[path] = doc.span(block.start, block.end)
+        return block.text
+
+    def person(name: Block | None, role: Block | None, path: str) -> Person | None:
+        if name is None:
+            unfilled.append(f"{path}.name")
+            return None
+        prov[f"{path}.name"] = doc.span(name.start, name.end)
+        if role is None:
+            unfilled.append(f"{path}.role")
+        else:
+            prov[f"{path}.role"] = doc.span(role.start, role.end)
+        return Person(name=name.text, role=role.text if role else None)
+
+    def finding(bullet: Block) -> Finding:
+        counts = []
+        for count, s, e in find_counts(bullet.text):
+            count.span = doc.span(bullet.start + s, bullet.start + e)
+            counts.append(count)
+        return Finding(
+            text=bullet.text,
+            topic=topic_of(bullet.text),
+            counts=counts,
+            span=doc.span(bullet.start, bullet.end),
+        )
+
+    authority = keep("local_authority", st.heading_authority)
+    year_text = keep("assessment_year", st.heading_year)
+    letter_date: dt.date | None = None
+    if st.date:
+        day, month, year = st.date.text.split()
+        letter_date = dt.date(int(year), MONTHS.index(month) + 1, int(day))
+        prov["letter_date"] = doc.span(st.date.start, st.date.end)
+    else:
+        unfilled.append("letter_date")
+    recipient = person(st.recipient_name, st.recipient_role, "recipient")
+    signatory = person(st.signatory_name, st.signatory_role, "signatory")
+    grade: int | None = None
+    label: GradeLabel | None = None
+    if st.verdict:
+        m = VERDICT.match(text, st.verdict.start)
+        assert m is not None
+        grade = int(m.group("grade"))
+        label = GRADE_LABELS[grade]
+        prov["grade"] = doc.span(m.start("grade"), m.end("grade"))
+        prov["grade_label"] = doc.span(m.start("label"), m.end("label"))
+    else:
+        m2 = SUMMARY_VERB.search(text)
+        if m2:
+            grade = LABEL_BY_ADVERB[m2.group("adverb").lower()]
+            label = GRADE_LABELS[grade]
+            prov["grade"] = prov["grade_label"] = doc.span(m2.start("adverb"), m2.end("adverb"))
+        else:
+            unfilled += ["grade", "grade_label"]
+    summary = st.summary
+    if summary is None:
+        unfilled.append("summary")
+    else:
+        prov["summary"] = doc.span(st.summary_paragraphs[0].start, st.summary_paragraphs[-1].end)
+    if not st.strengths:
+        unfilled.append("strengths")
+    if not st.areas:
+        unfilled.append("areas_for_improvement")
+    inspections: list[SafeguardingInspection] = []
+    for para in st.summary_paragraphs:
+        for insp, s, e in find_inspections(para.text):
+            if any(i.date == insp.date and i.kind == insp.kind for i in inspections):
+                continue
+            insp.span = doc.span(para.start + s, para.start + e)
+            inspections.append(insp)
+    return Letter(
+        local_authority=authority,
+        assessment_year=int(year_text) if year_text else None,
+        letter_date=letter_date,
+        recipient=recipient,
+        signatory=signatory,
+        grade=grade,
+        grade_label=label,
+        summary=summary,
+        strengths=[finding(b) for b in st.strengths],
+        areas_for_improvement=[finding(b) for b in st.areas],
+        safeguarding_inspections=inspections,
+        provenance=prov,
+        unfilled=unfilled,
+    )
+
+
+def _fields_set(value: object) -> object:
+    """Which fields each model in a record was given, all the way down."""
+    if isinstance(value, BaseModel):
+        return (
+            type(value).__name__,
+            sorted(value.model_fields_set),
+            {name: _fields_set(getattr(value, name)) for name in type(value).model_fields},
+        )
+    if isinstance(value, list):
+        return [_fields_set(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _fields_set(v) for k, v in value.items()}
+    return None
+
+
+@cache
+def _loaded() -> tuple[LoadedText, ...]:
+    docs = []
+    for text in _corpus():
+        try:
+            docs.append(load_text(text))
+        except ExtractorError:
+            continue  # not a letter: the engine never sees it
+    return tuple(docs)
+
+
+def test_the_record_validated_once_is_the_record_built_model_by_model() -> None:
+    assert len(_loaded()) > 400
+    for doc in _loaded():
+        fast, plain = letter_from_text(doc), model_by_model(doc)
+        assert fast.model_dump_json() == plain.model_dump_json(), doc.text
+        assert _fields_set(fast) == _fields_set(plain), doc.text
+
+
+def test_find_counts_builds_its_counts_from_the_fields_the_record_is_validated_from() -> None:
+    for doc in _loaded()[:100]:
+        for finding in letter_from_text(doc).strengths:
+            counts = [c.model_copy(update={"span": None}) for c in finding.counts]
+            assert [c for c, _, _ in find_counts(finding.text)] == counts

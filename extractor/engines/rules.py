@@ -20,12 +20,10 @@ from ofsted_extractor.schema import (
     GRADE_LABELS,
     Count,
     EngineInfo,
-    Finding,
     GradeLabel,
     InspectionKind,
     InspectionOutcome,
     Letter,
-    Person,
     SafeguardingInspection,
     Span,
     Topic,
@@ -856,6 +854,12 @@ def _find_quantities(text: str) -> list[_Quantity]:
 
 def find_counts(text: str) -> list[tuple[Count, int, int]]:
     """Counts stated in one bullet, each with its evidence offsets within `text`."""
+    return [(Count(**fields), start, end) for fields, start, end in _count_fields(text)]
+
+
+def _count_fields(text: str) -> list[tuple[dict[str, Any], int, int]]:
+    """find_counts' counts as the fields of a Count, unvalidated: the record is validated once,
+    whole (see letter_from_text)."""
     quantities = _find_quantities(text)
     for i, q in enumerate(quantities):
         if q.evidence_end is not None:
@@ -885,7 +889,7 @@ def find_counts(text: str) -> list[tuple[Count, int, int]]:
         ):
             q.judgement, q.evidence_end = nxt.judgement, nxt.evidence_end
 
-    counts: list[tuple[Count, int, int]] = []
+    counts: list[tuple[dict[str, Any], int, int]] = []
     previous_subject: str | None = None
     for q in quantities:
         subject = q.subject
@@ -899,13 +903,13 @@ def find_counts(text: str) -> list[tuple[Count, int, int]]:
             continue
         counts.append(
             (
-                Count(
-                    subject=subject,
-                    count=q.count,
-                    total=q.total,
-                    judgement=q.judgement,
-                    evidence=text[q.start : q.evidence_end],
-                ),
+                {
+                    "subject": subject,
+                    "count": q.count,
+                    "total": q.total,
+                    "judgement": q.judgement,
+                    "evidence": text[q.start : q.evidence_end],
+                },
                 q.start,
                 q.evidence_end,
             )
@@ -1136,20 +1140,25 @@ def letter_from_text(doc: LoadedText) -> Letter:
             insp.span = doc.span(para.start + s, para.start + e)
             inspections.append(insp)
 
-    return Letter(
-        local_authority=authority,
-        assessment_year=int(year_text) if year_text else None,
-        letter_date=letter_date,
-        recipient=recipient,
-        signatory=signatory,
-        grade=grade,
-        grade_label=label,
-        summary=summary,
-        strengths=[_finding(doc, b) for b in st.strengths],
-        areas_for_improvement=[_finding(doc, b) for b in st.areas],
-        safeguarding_inspections=inspections,
-        provenance=prov,
-        unfilled=unfilled,
+    # One validation of the whole record, from plain fields: a model built per count, finding
+    # and person, then checked again as a field of its parent, cost more than the reading. The
+    # same fields are given (so the same fields are set) and the same checks run.
+    return Letter.model_validate(
+        {
+            "local_authority": authority,
+            "assessment_year": int(year_text) if year_text else None,
+            "letter_date": letter_date,
+            "recipient": recipient,
+            "signatory": signatory,
+            "grade": grade,
+            "grade_label": label,
+            "summary": summary,
+            "strengths": [_finding(doc, b) for b in st.strengths],
+            "areas_for_improvement": [_finding(doc, b) for b in st.areas],
+            "safeguarding_inspections": inspections,
+            "provenance": prov,
+            "unfilled": unfilled,
+        }
     )
 
 
@@ -1160,7 +1169,8 @@ def _person(
     path: str,
     prov: dict[str, Span],
     unfilled: list[str],
-) -> Person | None:
+) -> dict[str, str | None] | None:
+    """A Person's fields."""
     if name is None:
         unfilled.append(f"{path}.name")
         return None
@@ -1169,17 +1179,18 @@ def _person(
         unfilled.append(f"{path}.role")
     else:
         prov[f"{path}.role"] = doc.span(role.start, role.end)
-    return Person(name=name.text, role=role.text if role else None)
+    return {"name": name.text, "role": role.text if role else None}
 
 
-def _finding(doc: LoadedText, bullet: Block) -> Finding:
+def _finding(doc: LoadedText, bullet: Block) -> dict[str, Any]:
+    """A Finding's fields, its counts' with their spans."""
     counts = []
-    for count, s, e in find_counts(bullet.text):
-        count.span = doc.span(bullet.start + s, bullet.start + e)
+    for count, s, e in _count_fields(bullet.text):
+        count["span"] = doc.span(bullet.start + s, bullet.start + e)
         counts.append(count)
-    return Finding(
-        text=bullet.text,
-        topic=topic_of(bullet.text),
-        counts=counts,
-        span=doc.span(bullet.start, bullet.end),
-    )
+    return {
+        "text": bullet.text,
+        "topic": topic_of(bullet.text),
+        "counts": counts,
+        "span": doc.span(bullet.start, bullet.end),
+    }
