@@ -44,6 +44,8 @@ from ofsted_extractor.schema import (
     GRADE_LABELS,
     Finding,
     GradeLabel,
+    InspectionKind,
+    InspectionOutcome,
     Letter,
     Person,
     SafeguardingInspection,
@@ -314,3 +316,113 @@ def test_find_counts_builds_its_counts_from_the_fields_the_record_is_validated_f
         for finding in letter_from_text(doc).strengths:
             counts = [c.model_copy(update={"span": None}) for c in finding.counts]
             assert [c for c, _, _ in find_counts(finding.text)] == counts
+
+
+# --- Inspections: sentences without a kind's word are not searched ------------------------------
+
+_SENTENCES = (
+    "Unannounced inspections of contact, referral and assessment arrangements in June 2009 and "
+    "July 2010 found no priority actions.",
+    "Contact, referral and assessment arrangements were reviewed in May 2011.",
+    "Contact referral and assessment services were seen in May 2010.",
+    "An inspection of these arrangements in March 2010 found areas for development.",
+    "The safeguarding and looked after children inspection in May 2011 judged them to be good.",
+    "Looked after children's services and safeguarding were inspected in June 2010.",
+    "A full inspection of safeguarding in June 2009 found it inadequate.",
+    "Overall effectiveness was judged to be good.",
+    "This identified priority actions.",
+    "Children's services perform well.",
+    "In May 2011, an announced inspection of safeguarding found that arrangements were adequate.",
+    "An unannounced in\u017fpection in June 2010 found one area for priority action.",
+    "The \u017fafeguarding and looked after children in\u017fpection in July 2011 was good.",
+    "Safeguarding remained inadequate.",
+    "Inspection of these arrangements in April 2011 found no areas for priority action.",
+    "An announced in\u017fpection of \u017fafeguarding in May 2010 found it good.",
+    "In\u017fpection of these arrangements in June 2011 found no priority actions.",
+)
+
+
+def _summaries(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        picked = [rng.choice(_SENTENCES) for _ in range(rng.randint(1, 8))]
+        text = "".join(s + rng.choice([" ", " ", "\n", "  "]) for s in picked)
+        out.append(rng.choice([text, text.upper(), text.lower()]))
+    return out
+
+
+def plain_find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, int]]:
+    """find_inspections as it was before it skipped sentences without a kind's word."""
+    sentences = [
+        (m.start(), m.group(0)) for m in rules._SENTENCE.finditer(summary) if m.group(0).strip()
+    ]
+    found: list[tuple[SafeguardingInspection, int, int]] = []
+    kinds: list[InspectionKind | None] = []
+    last_kind: InspectionKind | None = None
+    for _, sentence in sentences:
+        kind: InspectionKind | None = None
+        for k, pattern in rules.KIND_PATTERNS:
+            if pattern.search(sentence):
+                kind = k
+                break
+        if kind is None and rules.ANAPHORIC_KIND.search(sentence):
+            kind = last_kind
+        kinds.append(kind)
+        if kind:
+            last_kind = kind
+    for i, (offset, sentence) in enumerate(sentences):
+        kind = kinds[i]
+        when = rules._MONTH_YEAR.search(sentence)
+        if kind is None or when is None or "inspection" not in sentence.lower():
+            continue
+        listed = rules._MONTH_YEAR_LIST.match(sentence, when.start())
+        dates = [
+            f"{m.group('year')}-{MONTHS.index(m.group('month')) + 1:02d}"
+            for m in rules._MONTH_YEAR.finditer(listed.group(0) if listed else when.group(0))
+        ]
+        dates = [d for d in dates if not any(f[0].date == d and f[0].kind == kind for f in found)]
+        if not dates:
+            continue
+        # the finding may be reported in the following sentences, up to the next inspection
+        window = [sentence]
+        for j in range(i + 1, min(i + 1 + rules.OUTCOME_SENTENCES, len(sentences))):
+            if rules._MONTH_YEAR.search(sentences[j][1]) and kinds[j]:
+                break
+            window.append(sentences[j][1])
+        outcome: InspectionOutcome | None = None
+        if kind != "unannounced inspection of contact, referral and assessment":
+            for candidate in window:
+                grade = (
+                    rules._GRADE_OUTCOME.search(candidate)
+                    if rules._GRADE_SENTENCE.search(candidate)
+                    else None
+                )
+                if grade:
+                    outcome = grade.group(1).lower()  # type: ignore[assignment]
+                    break
+        if outcome is None:
+            outcome = rules._outcome_of(" ".join(window))
+        lead = len(sentence) - len(sentence.lstrip())
+        body = sentence.strip()
+        body = body[:-1] if body.endswith(".") else body
+        start = offset + lead
+        for date in dict.fromkeys(dates):
+            found.append(
+                (
+                    SafeguardingInspection(date=date, kind=kind, outcome=outcome, evidence=body),
+                    start,
+                    start + len(body),
+                )
+            )
+    return found
+
+
+def test_inspections_found_searching_only_sentences_with_a_kinds_word_are_the_plain_ones() -> None:
+    summaries = _summaries(3000, 9)
+    for text in _corpus():
+        summaries += [p.text for p in parse_structure(text).summary_paragraphs]
+    for summary in summaries:
+        fast = [(i.model_dump(), s, e) for i, s, e in find_inspections(summary)]
+        plain = [(i.model_dump(), s, e) for i, s, e in plain_find_inspections(summary)]
+        assert fast == plain, summary

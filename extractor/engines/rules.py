@@ -986,6 +986,9 @@ _GRADE_OUTCOME = re.compile(
 _GRADE_SENTENCE = re.compile(
     r"\b(?:safeguarding|effectiveness|arrangements|inspection|judged|them)\b", re.I
 )
+# A word every match of a kind pattern and of ANAPHORIC_KIND holds, lower case: most sentences
+# hold none and are not searched (in ASCII only: re.I folds the long s, str.lower does not)
+_KIND_WORDS = ("looked", "unannounced", "contact", "inspection")
 # How many sentences after the reporting one may state its outcome ("This identified ...")
 OUTCOME_SENTENCES = 2
 
@@ -998,19 +1001,22 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
     last_kind: InspectionKind | None = None
     for _, sentence in sentences:
         kind: InspectionKind | None = None
-        for k, pattern in KIND_PATTERNS:
-            if pattern.search(sentence):
-                kind = k
-                break
-        if kind is None and ANAPHORIC_KIND.search(sentence):
-            kind = last_kind
+        if not sentence.isascii() or any(w in sentence.lower() for w in _KIND_WORDS):
+            for k, pattern in KIND_PATTERNS:
+                if pattern.search(sentence):
+                    kind = k
+                    break
+            if kind is None and ANAPHORIC_KIND.search(sentence):
+                kind = last_kind
         kinds.append(kind)
         if kind:
             last_kind = kind
     for i, (offset, sentence) in enumerate(sentences):
         kind = kinds[i]
+        if kind is None:
+            continue
         when = _MONTH_YEAR.search(sentence)
-        if kind is None or when is None or "inspection" not in sentence.lower():
+        if when is None or "inspection" not in sentence.lower():
             continue
         listed = _MONTH_YEAR_LIST.match(sentence, when.start())
         dates = [
