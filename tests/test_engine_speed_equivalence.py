@@ -426,3 +426,22 @@ def test_inspections_found_searching_only_sentences_with_a_kinds_word_are_the_pl
         fast = [(i.model_dump(), s, e) for i, s, e in find_inspections(summary)]
         plain = [(i.model_dump(), s, e) for i, s, e in plain_find_inspections(summary)]
         assert fast == plain, summary
+
+
+def test_a_spans_fields_are_those_of_the_loaders_span() -> None:
+    rng = random.Random(5)
+    for doc in _loaded()[:200]:
+        n = len(doc.text)
+        ranges = [
+            (0, 0),
+            (0, n),
+            (n, n),
+            *((rng.randint(0, n), rng.randint(0, n)) for _ in range(50)),
+        ]
+        for start, end in ranges:
+            start, end = min(start, end), max(start, end)
+            assert rules._span(doc, start, end) == doc.span(start, end).model_dump()
+    doc = _loaded()[0]
+    for start, end in [(-1, 3), (5, 4), (0, len(doc.text) + 1)]:
+        with pytest.raises(ValueError):
+            rules._span(doc, start, end)
