@@ -445,3 +445,26 @@ def test_a_spans_fields_are_those_of_the_loaders_span() -> None:
     for start, end in [(-1, 3), (5, 4), (0, len(doc.text) + 1)]:
         with pytest.raises(ValueError):
             rules._span(doc, start, end)
+
+
+# --- Counts: "one in five" read backwards --------------------------------------------------------
+
+
+def plain_proportion_before(text: str, start: int) -> bool:
+    before = text[:start]
+    if before[-1:].isspace() and before.rstrip()[-2:].lower() == "in":
+        return rules._ONE_IN.search(text, 0, start) is not None
+    return False
+
+
+def test_one_in_five_read_backwards_from_a_quantity_is_what_the_copying_reader_read() -> None:
+    rng = random.Random(15)
+    words = ["one", "One", "in", "IN", "In", "five", "5", "ten", "schools", "in\u00a0", "\u0130n"]
+    texts = [b.text for text in _corpus()[:200] for b in parse_structure(text).strengths]
+    for _ in range(2000):
+        picked = [rng.choice(words) for _ in range(rng.randint(1, 8))]
+        texts.append("".join(w + rng.choice([" ", "  ", "\n", "", "\t "]) for w in picked))
+    for text in texts:
+        for start in range(len(text) + 1):
+            fast = rules._proportion_before(text, start)
+            assert fast == plain_proportion_before(text, start), (start, text)

@@ -562,7 +562,7 @@ def _count_end(m: re.Match[str]) -> int | None:
     return m.end("count")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Quantity:
     kind: str
     start: int
@@ -794,11 +794,14 @@ def _matches(
 
 def _proportion_before(text: str, start: int) -> bool:
     """Whether "one in " ends right before `start` (_ONE_IN), looked for only where the text
-    before `start` ends with "in" and a space."""
-    before = text[:start]
-    if before[-1:].isspace() and before.rstrip()[-2:].lower() == "in":
-        return _ONE_IN.search(text, 0, start) is not None
-    return False
+    before `start` ends with "in" and white space (read backwards from `start`, not by copying
+    the text before it)."""
+    at = start
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    if at == start or at < 2 or text[at - 2 : at].lower() != "in":
+        return False
+    return _ONE_IN.search(text, 0, start) is not None
 
 
 def _find_quantities(text: str) -> list[_Quantity]:
