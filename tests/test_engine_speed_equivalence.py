@@ -5,7 +5,8 @@ file holds each fast reader equal to the plain version it replaces, kept below a
 over the real letters and their noise variants, the hostile conversions, synthetic letters in
 every text surface, and random texts built from the letters' own lines with odd characters mixed
 in (the Kelvin sign and the long s, which re.I folds and str.lower does not; unusual spaces;
-indents, blank lines, dashes inside lines, headings split over two lines).
+indents, blank lines, dashes inside lines, headings split over two lines). The search for
+the words a quantity can start at is held equal to a plain finditer in tests/test_rules_engine.py.
 """
 
 from __future__ import annotations
@@ -318,6 +319,25 @@ def test_find_counts_builds_its_counts_from_the_fields_the_record_is_validated_f
             assert [c for c, _, _ in find_counts(finding.text)] == counts
 
 
+def test_a_spans_fields_are_those_of_the_loaders_span() -> None:
+    rng = random.Random(5)
+    for doc in _loaded()[:200]:
+        n = len(doc.text)
+        ranges = [
+            (0, 0),
+            (0, n),
+            (n, n),
+            *((rng.randint(0, n), rng.randint(0, n)) for _ in range(50)),
+        ]
+        for start, end in ranges:
+            start, end = min(start, end), max(start, end)
+            assert rules._span(doc, start, end) == doc.span(start, end).model_dump()
+    doc = _loaded()[0]
+    for start, end in [(-1, 3), (5, 4), (0, len(doc.text) + 1)]:
+        with pytest.raises(ValueError):
+            rules._span(doc, start, end)
+
+
 # --- Inspections: sentences without a kind's word are not searched ------------------------------
 
 _SENTENCES = (
@@ -426,25 +446,6 @@ def test_inspections_found_searching_only_sentences_with_a_kinds_word_are_the_pl
         fast = [(i.model_dump(), s, e) for i, s, e in find_inspections(summary)]
         plain = [(i.model_dump(), s, e) for i, s, e in plain_find_inspections(summary)]
         assert fast == plain, summary
-
-
-def test_a_spans_fields_are_those_of_the_loaders_span() -> None:
-    rng = random.Random(5)
-    for doc in _loaded()[:200]:
-        n = len(doc.text)
-        ranges = [
-            (0, 0),
-            (0, n),
-            (n, n),
-            *((rng.randint(0, n), rng.randint(0, n)) for _ in range(50)),
-        ]
-        for start, end in ranges:
-            start, end = min(start, end), max(start, end)
-            assert rules._span(doc, start, end) == doc.span(start, end).model_dump()
-    doc = _loaded()[0]
-    for start, end in [(-1, 3), (5, 4), (0, len(doc.text) + 1)]:
-        with pytest.raises(ValueError):
-            rules._span(doc, start, end)
 
 
 # --- Counts: "one in five" read backwards --------------------------------------------------------
