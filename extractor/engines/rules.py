@@ -153,11 +153,12 @@ def _lines(text: str, start: int, end: int) -> list[Block]:
 
 
 # How a match of each line-led pattern begins after the line's leading spaces and tabs, as
-# patterns over the lower-cased text that start with a literal (so the engine jumps from one
-# occurrence to the next): the pattern is tried only at the lines where one of them is the text.
+# patterns over the lower-cased text that start with a literal (found with str.find): the
+# pattern is tried only at the lines where one of them is the text. The usual wording first:
+# the others are looked for only before the line it was found on.
 _VERDICT_KEYS = (re.compile(r"children's\s+services\s+assessment\s+performs"),)
-_STRENGTHS_KEYS = tuple(map(re.compile, (r"major\s+strengths", r"key\s+strengths", "strengths")))
-_AREAS_KEYS = tuple(map(re.compile, (r"important\s+weaknesses\s+and\s+areas", r"areas\s+for")))
+_STRENGTHS_KEYS = tuple(map(re.compile, ("strengths", r"major\s+strengths", r"key\s+strengths")))
+_AREAS_KEYS = tuple(map(re.compile, (r"areas\s+for", r"important\s+weaknesses\s+and\s+areas")))
 _CLOSING_KEYS = tuple(
     map(re.compile, ("this children's services assessment is provided", r"yours\s"))
 )
@@ -171,30 +172,21 @@ _INDENT = re.compile(r"[ \t]*")
 _DASH = re.compile(r"-[ \t]+(\S[^\n]*)")
 
 
-def _line_starts_of(
-    lower: str, keys: tuple[re.Pattern[str], ...], pos: int, *, indented_only: bool
-) -> list[int]:
-    """The starts of the lines at or after `pos` where a match of one of `keys` begins; with
-    `indented_only`, only where it begins the line's text after spaces and tabs. Linear in the
-    text: each key's matches are found in order and each line's start once."""
-    found: set[int] = set()
-    for key in keys:
-        line = 0  # the start of the line of the last occurrence
-        searched = 0  # where the search for the line start of the next occurrence begins
-        indent = -1  # where the text of that line begins, once looked at
-        for m in key.finditer(lower, pos):
-            at = m.start()
-            newline = lower.rfind("\n", searched, at)
-            if newline >= 0:
-                line, indent = newline + 1, -1
-            searched = at
-            if line >= pos:
-                if indented_only and indent < 0:
-                    spaces = _INDENT.match(lower, line)  # always matches, maybe empty
-                    indent = spaces.end() if spaces else line
-                if not indented_only or indent == at:
-                    found.add(line)
-    return sorted(found)
+def _line_starts_of(lower: str, key: re.Pattern[str]) -> list[int]:
+    """The starts of the lines where a match of `key` begins, in order. Linear in the text:
+    the matches are found in order and each line's start once."""
+    found: list[int] = []
+    line = 0  # the start of the line of the last match
+    searched = 0  # where the search for the line start of the next match begins
+    for m in key.finditer(lower):
+        at = m.start()
+        newline = lower.rfind("\n", searched, at)
+        if newline >= 0:
+            line = newline + 1
+        searched = at
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
 
 
 def _line_search(
@@ -211,11 +203,37 @@ def _line_search(
     then the plain search."""
     if lower is None:
         return pattern.search(text, pos)
-    for line in _line_starts_of(lower, keys, pos, indented_only=True):
-        m = pattern.match(text, line)
-        if m is not None:
-            return m
-    return None
+    best: re.Match[str] | None = None
+    limit = len(lower)  # a match must begin before the best one found so far
+    for key in keys:
+        prefix = _literal_prefix(key)
+        # each key's occurrences in order, up to the best line, until one starts a match
+        at = lower.find(prefix, pos, limit - 1 + len(prefix))
+        while at >= 0:
+            line = _line_of_first_text(lower, at)
+            if line >= pos and key.match(lower, at):
+                m = pattern.match(text, line)
+                if m is not None:
+                    best, limit = m, line
+                    break
+            at = lower.find(prefix, at + 1, limit - 1 + len(prefix))
+    return best
+
+
+@functools.cache
+def _literal_prefix(key: re.Pattern[str]) -> str:
+    """The letters a key's pattern starts with: "children's" of "children's\\s+services"."""
+    prefix = re.match(r"[a-z' ]*", key.pattern)
+    assert prefix is not None and prefix.group(), key.pattern
+    return prefix.group()
+
+
+def _line_of_first_text(lower: str, at: int) -> int:
+    """The start of the line of `at` when only spaces and tabs come before `at` on it, else
+    -1 (looking back over the spaces and tabs only)."""
+    while at > 0 and lower[at - 1] in " \t":
+        at -= 1
+    return at if at == 0 or lower[at - 1] == "\n" else -1
 
 
 def _search_heading(text: str, lower: str | None) -> re.Match[str] | None:
@@ -226,7 +244,7 @@ def _search_heading(text: str, lower: str | None) -> re.Match[str] | None:
     if lower is None:
         return HEADING.search(text)
     starts: set[int] = set()
-    for line in _line_starts_of(lower, (_HEADING_TAIL,), 0, indented_only=False):
+    for line in _line_starts_of(lower, _HEADING_TAIL):
         starts.add(line)
         first = lower.find("children's", line)
         if text[line:first].strip():
