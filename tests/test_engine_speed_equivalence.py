@@ -124,6 +124,17 @@ def plain_bullets(text: str, start: int, end: int) -> list[Block]:
     return [Block(m.group("text"), m.start("text"), m.end("text")) for m in BULLET.finditer(text, start, end)]  # fmt: skip
 
 
+def plain_lines(text: str, start: int, end: int) -> list[Block]:
+    out = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        line = m.group(0)
+        stripped = line.strip()
+        if stripped:
+            s = start + m.start() + (len(line) - len(line.lstrip()))
+            out.append(Block(stripped, s, s + len(stripped)))
+    return out
+
+
 # --- The fast readers are the plain ones ------------------------------------------------------
 
 LINE_PATTERNS = {
@@ -162,6 +173,15 @@ def test_bullets_read_from_the_dashes_are_what_the_bullet_pattern_finds() -> Non
             assert rules._bullets(text, start, end) == plain_bullets(text, start, end), text
 
 
+def test_lines_read_in_place_are_the_lines_read_from_a_copy() -> None:
+    for text in _corpus():
+        positions = _positions(text)
+        rng = random.Random(len(text))
+        for start in positions:
+            end = rng.choice([p for p in positions if p >= start])
+            assert rules._lines(text, start, end) == plain_lines(text, start, end), text
+
+
 def test_the_letter_structure_is_what_the_plain_searches_give(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -171,6 +191,7 @@ def test_the_letter_structure_is_what_the_plain_searches_give(
     )
     monkeypatch.setattr(rules, "_search_heading", lambda text, lower: HEADING.search(text))
     monkeypatch.setattr(rules, "_bullets", plain_bullets)
+    monkeypatch.setattr(rules, "_lines", plain_lines)
     plain: list[LetterStructure] = [parse_structure(text) for text in _corpus()]
     for text, a, b in zip(_corpus(), fast, plain, strict=True):
         assert a == b, text

@@ -143,13 +143,17 @@ def _block(m: re.Match[str], group: str | int = 0) -> Block:
 def _lines(text: str, start: int, end: int) -> list[Block]:
     """Non-blank, stripped lines of text[start:end]."""
     out = []
-    for m in re.finditer(r"[^\n]+", text[start:end]):
+    for m in _LINE.finditer(text, start, end):
         line = m.group(0)
         stripped = line.strip()
         if stripped:
-            s = start + m.start() + (len(line) - len(line.lstrip()))
+            s = m.start() + (len(line) - len(line.lstrip()))
             out.append(Block(stripped, s, s + len(stripped)))
     return out
+
+
+# a line's text, without its newline
+_LINE = re.compile(r"[^\n]+")
 
 
 # How a match of each line-led pattern begins after the line's leading spaces and tabs, as
