@@ -490,3 +490,28 @@ def test_one_in_five_read_backwards_from_a_quantity_is_what_the_copying_reader_r
         for start in range(len(text) + 1):
             fast = rules._proportion_before(text, start)
             assert fast == plain_proportion_before(text, start), (start, text)
+
+
+# --- Counts: the nearest service noun phrase, in lower case ---------------------------------------
+
+
+def plain_nearest_service(text: str, before: int) -> str | None:
+    last = None
+    for m in rules.SERVICE_NP.finditer(text, 0, before):
+        last = m
+    return rules._clean_subject(last.group(0)) if last else None
+
+
+def test_the_nearest_service_found_in_lower_case_is_the_one_found_ignoring_case() -> None:
+    assert not re.search(r"\\[A-Z]", rules.SERVICE_NP.pattern)
+    rng = random.Random(16)
+    words = ["the", "The", "LOCAL", "authority", "children's", "Homes", "schools", "SCHOOL",
+             "preschools", "are", "is", "sixth", "Forms", "\u017fchools", "\u212aey", "units"]  # fmt: skip
+    texts = [b.text for text in _corpus()[:200] for b in parse_structure(text).strengths]
+    for _ in range(1000):
+        picked = [rng.choice(words) for _ in range(rng.randint(1, 10))]
+        texts.append("".join(w + rng.choice([" ", "  ", "\n", ", ", "-"]) for w in picked))
+    for text in texts:
+        for before in sorted({0, len(text), *(rng.randint(0, len(text)) for _ in range(5))}):
+            fast = rules._nearest_service(text, before)
+            assert fast == plain_nearest_service(text, before), (before, text)
