@@ -1034,7 +1034,8 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
     last_kind: InspectionKind | None = None
     for _, sentence in sentences:
         kind: InspectionKind | None = None
-        if not sentence.isascii() or any(w in sentence.lower() for w in _KIND_WORDS):
+        lower = sentence.lower()
+        if not sentence.isascii() or any(w in lower for w in _KIND_WORDS):
             for k, pattern in KIND_PATTERNS:
                 if pattern.search(sentence):
                     kind = k
