@@ -9,23 +9,22 @@ What it cannot find it leaves empty and names in `Letter.unfilled`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ofsted_extractor.loading import LoadedText
 from ofsted_extractor.schema import (
     GRADE_LABELS,
     Count,
     EngineInfo,
-    Finding,
     GradeLabel,
     InspectionKind,
     InspectionOutcome,
     Letter,
-    Person,
     SafeguardingInspection,
-    Span,
     Topic,
 )
 from ofsted_extractor.textutil import (
@@ -46,6 +45,7 @@ from ofsted_extractor.textutil import (
     alternation,
     fraction_of,
     parse_number,
+    word_alternation,
 )
 
 from .base import EngineResult
@@ -143,13 +143,129 @@ def _block(m: re.Match[str], group: str | int = 0) -> Block:
 def _lines(text: str, start: int, end: int) -> list[Block]:
     """Non-blank, stripped lines of text[start:end]."""
     out = []
-    for m in re.finditer(r"[^\n]+", text[start:end]):
+    for m in _LINE.finditer(text, start, end):
         line = m.group(0)
         stripped = line.strip()
         if stripped:
-            s = start + m.start() + (len(line) - len(line.lstrip()))
+            s = m.start() + (len(line) - len(line.lstrip()))
             out.append(Block(stripped, s, s + len(stripped)))
     return out
+
+
+# a line's text, without its newline
+_LINE = re.compile(r"[^\n]+")
+
+
+# How a match of each line-led pattern begins after the line's leading spaces and tabs, as
+# patterns over the lower-cased text that start with a literal (found with str.find): the
+# pattern is tried only at the lines where one of them is the text. The usual wording first:
+# the others are looked for only before the line it was found on.
+_VERDICT_KEYS = (re.compile(r"children's\s+services\s+assessment\s+performs"),)
+_STRENGTHS_KEYS = tuple(map(re.compile, ("strengths", r"major\s+strengths", r"key\s+strengths")))
+_AREAS_KEYS = tuple(map(re.compile, (r"areas\s+for", r"important\s+weaknesses\s+and\s+areas")))
+_CLOSING_KEYS = tuple(
+    map(re.compile, ("this children's services assessment is provided", r"yours\s"))
+)
+_YOURS_KEYS = (re.compile(r"yours\s+(?:sincerely|faithfully)"),)
+# "children's services assessment 2011": the end of every heading (see _search_heading)
+_HEADING_TAIL = re.compile(r"children's\s+services\s+assessment\s+(?:19|20)\d\d[ \t]*$", re.M)
+# the leading spaces and tabs of a line
+_INDENT = re.compile(r"[ \t]*")
+# "- The very large majority of": a dash and a space, anywhere; _bullets keeps the ones that
+# begin a line (a bullet's text is the rest of its line, without trailing spaces and tabs)
+_DASH = re.compile(r"-[ \t]+(\S[^\n]*)")
+
+
+def _line_starts_of(lower: str, key: re.Pattern[str]) -> list[int]:
+    """The starts of the lines where a match of `key` begins, in order. Linear in the text:
+    the matches are found in order and each line's start once."""
+    found: list[int] = []
+    line = 0  # the start of the line of the last match
+    searched = 0  # where the search for the line start of the next match begins
+    for m in key.finditer(lower):
+        at = m.start()
+        newline = lower.rfind("\n", searched, at)
+        if newline >= 0:
+            line = newline + 1
+        searched = at
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
+
+
+def _line_search(
+    pattern: re.Pattern[str],
+    keys: tuple[re.Pattern[str], ...],
+    text: str,
+    lower: str | None,
+    pos: int = 0,
+) -> re.Match[str] | None:
+    """`pattern.search(text, pos)` for a pattern (re.M) that matches only at a line start, then
+    spaces or tabs, then what one of `keys` matches (in lower case): tried only at the lines
+    where a key's match is the first text, not at every character. `lower` is text.lower()
+    when the text is ASCII, else None (re.I would fold characters str.lower leaves alone):
+    then the plain search."""
+    if lower is None:
+        return pattern.search(text, pos)
+    best: re.Match[str] | None = None
+    limit = len(lower)  # a match must begin before the best one found so far
+    for key in keys:
+        prefix = _literal_prefix(key)
+        # each key's occurrences in order, up to the best line, until one starts a match
+        at = lower.find(prefix, pos, limit - 1 + len(prefix))
+        while at >= 0:
+            line = _line_of_first_text(lower, at)
+            if line >= pos and key.match(lower, at):
+                m = pattern.match(text, line)
+                if m is not None:
+                    best, limit = m, line
+                    break
+            at = lower.find(prefix, at + 1, limit - 1 + len(prefix))
+    return best
+
+
+@functools.cache
+def _literal_prefix(key: re.Pattern[str]) -> str:
+    """The letters a key's pattern starts with: "children's" of "children's\\s+services"."""
+    prefix = re.match(r"[a-z' ]*", key.pattern)
+    assert prefix is not None and prefix.group(), key.pattern
+    return prefix.group()
+
+
+def _line_of_first_text(lower: str, at: int) -> int:
+    """The start of the line of `at` when only spaces and tabs come before `at` on it, else
+    -1 (looking back over the spaces and tabs only)."""
+    while at > 0 and lower[at - 1] in " \t":
+        at -= 1
+    return at if at == 0 or lower[at - 1] == "\n" else -1
+
+
+def _search_heading(text: str, lower: str | None) -> re.Match[str] | None:
+    """`HEADING.search(text)`, tried only at the lines that can hold the authority's name: a
+    heading ends "children's services assessment 2011", and the name before it is on the same
+    line or, if only white space comes before "children's" on its line, on the last line before
+    it that is not blank (the authority has no line break; the space after it can)."""
+    if lower is None:
+        return HEADING.search(text)
+    starts: set[int] = set()
+    for line in _line_starts_of(lower, _HEADING_TAIL):
+        starts.add(line)
+        first = lower.find("children's", line)
+        if text[line:first].strip():
+            continue
+        # only white space before "children's": the name is on the last non-blank line above
+        end = line - 1
+        while end > 0:
+            above = text.rfind("\n", 0, end) + 1
+            if text[above:end].strip():
+                starts.add(above)
+                break
+            end = above - 1
+    for line in sorted(starts):
+        m = HEADING.match(text, line)
+        if m is not None:
+            return m
+    return None
 
 
 def parse_structure(text: str) -> LetterStructure:
@@ -177,15 +293,23 @@ def parse_structure(text: str) -> LetterStructure:
                 (b for b in address[at + 1 :] if not LETTERHEAD.fullmatch(b.text)), None
             )
 
-    heading = HEADING.search(text)
+    # the line-led patterns are tried only where their first word begins a line
+    lower = text.lower() if text.isascii() else None
+    heading = _search_heading(text, lower)
     if heading:
         st.heading_authority = _block(heading, "authority")
         st.heading_year = _block(heading, "year")
 
-    verdict = VERDICT.search(text)
-    strengths_head = STRENGTHS_HEAD.search(text, verdict.end() if verdict else 0)
-    areas_head = AREAS_HEAD.search(text, strengths_head.end() if strengths_head else 0)
-    closing = CLOSING.search(text, areas_head.end() if areas_head else 0)
+    verdict = _line_search(VERDICT, _VERDICT_KEYS, text, lower)
+    strengths_head = _line_search(
+        STRENGTHS_HEAD, _STRENGTHS_KEYS, text, lower, verdict.end() if verdict else 0
+    )
+    areas_head = _line_search(
+        AREAS_HEAD, _AREAS_KEYS, text, lower, strengths_head.end() if strengths_head else 0
+    )
+    closing = _line_search(
+        CLOSING, _CLOSING_KEYS, text, lower, areas_head.end() if areas_head else 0
+    )
 
     if verdict:
         st.verdict = _block(verdict)
@@ -204,7 +328,7 @@ def parse_structure(text: str) -> LetterStructure:
         a_end = closing.start() if closing else len(text)
         st.areas = _bullets(text, areas_head.end(), a_end)
 
-    yours = YOURS.search(text)
+    yours = _line_search(YOURS, _YOURS_KEYS, text, lower)
     if yours:
         sign_off = [b for b in _lines(text, yours.end(), len(text)) if not INITIALLED.match(b.text)]
         roles = [b for b in sign_off if ROLE_WORDS.search(b.text)]
@@ -234,7 +358,22 @@ def _name_line(address: list[Block], dear: str) -> int | None:
 
 
 def _bullets(text: str, start: int, end: int) -> list[Block]:
-    return [_block(m, "text") for m in BULLET.finditer(text, start, end)]
+    """What `BULLET.finditer(text, start, end)` finds: a dash after a line's indent, and the
+    rest of the line without trailing spaces and tabs. A dash inside a line matches _DASH too
+    and is dropped; its match ends with its line, so no bullet after it is skipped."""
+    out = []
+    line = searched = 0
+    for m in _DASH.finditer(text, start, end):
+        dash = m.start()
+        # each character is looked at once going back: linear however many dashes a line has
+        line = max(line, text.rfind("\n", searched, dash) + 1)
+        searched = dash
+        spaces = _INDENT.match(text, line)  # always matches, maybe empty
+        if line >= start and (spaces.end() if spaces else line) == dash:
+            bullet = m.group(1).rstrip(" \t")
+            at = m.start(1)
+            out.append(Block(bullet, at, at + len(bullet)))
+    return out
 
 
 # --- Topics ----------------------------------------------------------------------------------
@@ -445,7 +584,7 @@ def _count_end(m: re.Match[str]) -> int | None:
     return m.end("count")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Quantity:
     kind: str
     start: int
@@ -494,6 +633,12 @@ def _first_word(phrase: str) -> str:
     return m.group() if m else ""
 
 
+def _second_word(phrase: str) -> str | None:
+    """The second run of word characters of a phrase, lower case: "one-third" -> "third"."""
+    runs = _WORD_RUN.findall(phrase.lower())
+    return runs[1] if len(runs) > 1 else None
+
+
 _WORD_RUN = re.compile(r"\w+")
 _NUMBER_FIRST_WORDS = frozenset(_first_word(w) for w in NUMBER_WORDS)
 #: The first word (lower case, as a run of word characters) every match of each quantity
@@ -516,11 +661,6 @@ _FIRST_WORDS: dict[str, tuple[frozenset[str], bool]] = {
     "n_noun": (_NUMBER_FIRST_WORDS, True),
     "n_bare": (_NUMBER_FIRST_WORDS, True),
 }
-_KINDS_BY_WORD: dict[str, list[str]] = {}
-for _kind, (_words, _) in _FIRST_WORDS.items():
-    for _w in _words:
-        _KINDS_BY_WORD.setdefault(_w, []).append(_kind)
-_DIGIT_KINDS = [kind for kind, (_, digits) in _FIRST_WORDS.items() if digits]
 
 
 #: What the word after a pattern's first word must be, for the patterns where it is fixed:
@@ -539,47 +679,128 @@ _NEXT_WORDS: dict[str, tuple[frozenset[str], bool]] = {
     "the_n": (frozenset({"local", "authority", "council"}), True),
     "n_bare": (frozenset({"is", "are", "was", "were"}), False),
 }
+
+
+def _fraction_next_words() -> dict[str, frozenset[str]]:
+    """The word after each first word of a fraction match: the phrase's second word ("a
+    third", "more than", "one-third"), else what follows the phrase ("half of", "over half")."""
+    fraction_firsts = {_first_word(f) for f in FRACTIONS}
+    nexts: dict[str, set[str]] = {}
+    for phrase in (*APPROXIMATORS, *FRACTIONS):
+        second = _second_word(phrase)
+        if second is not None:
+            follow = {second}
+        elif phrase in FRACTIONS:
+            follow = {"of"}
+        else:
+            follow = fraction_firsts
+        nexts.setdefault(_first_word(phrase), set()).update(follow)
+    return {first: frozenset(words) for first, words in nexts.items()}
+
+
+_FRACTION_NEXT_WORDS = _fraction_next_words()
 #: The patterns whose first word is a number: a hyphenated one ("thirty-four") goes on past
 #: its first run of letters, so the next run is still the number's and is not checked.
 _NUMBER_LED = frozenset(kind for kind, (_, digits) in _FIRST_WORDS.items() if digits)
+_KIND_INDEX = {kind: i for i, (kind, _) in enumerate(QUANTITIES)}
 
 
-def _match_starts(text: str) -> dict[str, list[int]] | None:
-    """Where a match of each quantity pattern can start, in order: at its first words, and
-    where the pattern fixes the next word, only before one of those. None for text beyond
-    ASCII (re.I folds characters that str.lower leaves alone, so words would be missed)."""
+@functools.lru_cache(maxsize=4096)
+def _kinds_at(first: str | None, hyphen: str, after: str) -> tuple[int, ...]:
+    """The quantity patterns (indices into QUANTITIES) a match of which can start at the word
+    `first` (None: a word led by a digit), given whether a hyphen follows it and the next run
+    of word characters `after` ("" at the end of the text)."""
+    after_is_number = after in _NUMBER_FIRST_WORDS or after[:1].isdigit()
+    kinds = []
+    for kind, (firsts, digits) in _FIRST_WORDS.items():
+        if not (first in firsts if first is not None else digits):
+            continue
+        if kind == "fraction":
+            assert first is not None  # no fraction starts with a digit
+            if after not in _FRACTION_NEXT_WORDS[first]:
+                continue
+        elif kind in _NEXT_WORDS and not (hyphen and kind in _NUMBER_LED):
+            allowed, numbers = _NEXT_WORDS[kind]
+            if not (after in allowed or (numbers and after_is_number)):
+                continue
+        kinds.append(_KIND_INDEX[kind])
+    return tuple(kinds)
+
+
+def _trie(words: dict[str, str]) -> str:
+    """A regex matching each word followed by its own suffix pattern, as a trie (one branch per
+    first letter, so the engine tries a few letters at a word, not every word)."""
+    trie: dict[str, Any] = {}
+    for word, suffix in words.items():
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = suffix
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            branches.append(node[""])
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return build(trie)
+
+
+def _candidate_pattern() -> re.Pattern[str]:
+    """One pattern finding, in lower-case ASCII text, every word where some quantity pattern
+    can start, with the run of word characters after it; a first word whose every pattern
+    fixes the next word is found only before an allowed one ("the number", "the 12", not
+    "the quality"). Group 1: the word (None for a digit-led one), 2: a hyphen after it, 3:
+    the next word."""
+    suffixes: dict[str, str] = {}
+    words = set().union(*(firsts for firsts, _ in _FIRST_WORDS.values()))
+    for word in sorted(words):
+        allowed: set[str] = set()
+        for kind, (firsts, _) in _FIRST_WORDS.items():
+            if word not in firsts:
+                continue
+            if kind == "fraction":
+                allowed |= _FRACTION_NEXT_WORDS[word]
+            elif kind in _NEXT_WORDS and kind not in _NUMBER_LED:
+                nexts, numbers = _NEXT_WORDS[kind]
+                allowed |= nexts | (_NUMBER_FIRST_WORDS if numbers else set())
+                if numbers:
+                    allowed.add("0")  # stands for every digit-led word
+            else:  # any next word can do: no look-ahead
+                suffixes[word] = r"\b"
+                break
+        else:
+            digits = r"|\d" if "0" in allowed else ""
+            allowed.discard("0")
+            suffixes[word] = rf"\b(?=\W*(?:{word_alternation(sorted(allowed))}\b{digits}))"
+    return re.compile(rf"\b(?:({_trie(suffixes)})|\d\w*\b)(?=(-?)\W*(\w*))")
+
+
+# "the| number", "one| of", "12| schools": see _candidate_pattern
+_CANDIDATE = _candidate_pattern()
+
+
+def _match_starts(text: str) -> dict[int, list[int]] | None:
+    """Where a match of each quantity pattern (by index into QUANTITIES; a pattern with no
+    start is left out) can start, in order. None for text beyond ASCII (re.I folds characters
+    that str.lower leaves alone, so words would be missed)."""
     if not text.isascii():
         return None
-    starts: dict[str, list[int]] = {kind: [] for kind in _FIRST_WORDS}
-    waiting: list[str] = []  # kinds whose candidate at `waiting_at` needs the next word
-    waiting_at = 0
-    for m in _WORD_RUN.finditer(text.lower()):
-        word = m[0]
-        if waiting:
-            is_number = word in _NUMBER_FIRST_WORDS or word[0].isdigit()
-            for kind in waiting:
-                allowed, numbers = _NEXT_WORDS[kind]
-                if word in allowed or (numbers and is_number):
-                    starts[kind].append(waiting_at)
-            waiting = []
-        kinds = _KINDS_BY_WORD.get(word)
-        if kinds is None:
-            if not word[0].isdigit():
-                continue
-            kinds = _DIGIT_KINDS
-        at = m.start()
-        hyphenated = text[m.end() : m.end() + 1] == "-"
-        for kind in kinds:
-            if kind in _NEXT_WORDS and not (hyphenated and kind in _NUMBER_LED):
-                waiting.append(kind)
-            else:
-                starts[kind].append(at)
-        waiting_at = at
+    starts: dict[int, list[int]] = {}
+    for m in _CANDIDATE.finditer(text.lower()):
+        kinds = _kinds_at(*m.groups())
+        if kinds:
+            at = m.start()
+            for k in kinds:
+                if k in starts:
+                    starts[k].append(at)
+                else:
+                    starts[k] = [at]
     return starts
 
 
 def _matches(
-    kind: str, pattern: re.Pattern[str], text: str, starts: dict[str, list[int]] | None
+    kind: int, pattern: re.Pattern[str], text: str, starts: dict[int, list[int]] | None
 ) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, trying the pattern only where a match can start: the same
     leftmost, non-overlapping matches (none is empty)."""
@@ -587,7 +808,7 @@ def _matches(
         yield from pattern.finditer(text)
         return
     end = 0
-    for pos in starts[kind]:
+    for pos in starts.get(kind, ()):
         if pos >= end and (m := pattern.match(text, pos)) is not None:
             yield m
             end = m.end()
@@ -595,19 +816,26 @@ def _matches(
 
 def _proportion_before(text: str, start: int) -> bool:
     """Whether "one in " ends right before `start` (_ONE_IN), looked for only where the text
-    before `start` ends with "in" and a space."""
-    before = text[:start]
-    if before[-1:].isspace() and before.rstrip()[-2:].lower() == "in":
-        return _ONE_IN.search(text, 0, start) is not None
-    return False
+    before `start` ends with "in" and white space (read backwards from `start`, not by copying
+    the text before it)."""
+    at = start
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    if at == start or at < 2 or text[at - 2 : at].lower() != "in":
+        return False
+    return _ONE_IN.search(text, 0, start) is not None
 
 
 def _find_quantities(text: str) -> list[_Quantity]:
     taken: list[tuple[int, int]] = []
     found: list[_Quantity] = []
     starts = _match_starts(text)
-    for kind, pattern in QUANTITIES:
-        for m in _matches(kind, pattern, text, starts):
+    if starts is not None and not starts:
+        return found  # no word where a quantity can start: most bullets without a number
+    for k, (kind, pattern) in enumerate(QUANTITIES):
+        if starts is not None and k not in starts:
+            continue
+        for m in _matches(k, pattern, text, starts):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             if _proportion_before(text, m.start()) or (
@@ -650,6 +878,12 @@ def _find_quantities(text: str) -> list[_Quantity]:
 
 def find_counts(text: str) -> list[tuple[Count, int, int]]:
     """Counts stated in one bullet, each with its evidence offsets within `text`."""
+    return [(Count(**fields), start, end) for fields, start, end in _count_fields(text)]
+
+
+def _count_fields(text: str) -> list[tuple[dict[str, Any], int, int]]:
+    """find_counts' counts as the fields of a Count, unvalidated: the record is validated once,
+    whole (see letter_from_text)."""
     quantities = _find_quantities(text)
     for i, q in enumerate(quantities):
         if q.evidence_end is not None:
@@ -679,7 +913,7 @@ def find_counts(text: str) -> list[tuple[Count, int, int]]:
         ):
             q.judgement, q.evidence_end = nxt.judgement, nxt.evidence_end
 
-    counts: list[tuple[Count, int, int]] = []
+    counts: list[tuple[dict[str, Any], int, int]] = []
     previous_subject: str | None = None
     for q in quantities:
         subject = q.subject
@@ -693,13 +927,13 @@ def find_counts(text: str) -> list[tuple[Count, int, int]]:
             continue
         counts.append(
             (
-                Count(
-                    subject=subject,
-                    count=q.count,
-                    total=q.total,
-                    judgement=q.judgement,
-                    evidence=text[q.start : q.evidence_end],
-                ),
+                {
+                    "subject": subject,
+                    "count": q.count,
+                    "total": q.total,
+                    "judgement": q.judgement,
+                    "evidence": text[q.start : q.evidence_end],
+                },
                 q.start,
                 q.evidence_end,
             )
@@ -708,10 +942,19 @@ def find_counts(text: str) -> list[tuple[Count, int, int]]:
 
 
 def _nearest_service(text: str, before: int) -> str | None:
+    # SERVICE_NP is tried at every character: in lower-cased ASCII text its case-sensitive
+    # copy finds the same matches at a third of the cost (re.I folds each character compared)
+    ascii_text = text.isascii()
+    pattern = _SERVICE_NP_LOWER if ascii_text else SERVICE_NP
     last = None
-    for m in SERVICE_NP.finditer(text, 0, before):
+    for m in pattern.finditer(text.lower() if ascii_text else text, 0, before):
         last = m
-    return _clean_subject(last.group(0)) if last else None
+    return _clean_subject(text[last.start() : last.end()]) if last else None
+
+
+# SERVICE_NP for lower-cased ASCII text (its source has no upper-case escape such as \S, so
+# lowering it keeps its meaning)
+_SERVICE_NP_LOWER = re.compile(SERVICE_NP.pattern.lower())
 
 
 # --- Safeguarding inspections ------------------------------------------------------------------
@@ -776,6 +1019,9 @@ _GRADE_OUTCOME = re.compile(
 _GRADE_SENTENCE = re.compile(
     r"\b(?:safeguarding|effectiveness|arrangements|inspection|judged|them)\b", re.I
 )
+# A word every match of a kind pattern and of ANAPHORIC_KIND holds, lower case: most sentences
+# hold none and are not searched (in ASCII only: re.I folds the long s, str.lower does not)
+_KIND_WORDS = ("looked", "unannounced", "contact", "inspection")
 # How many sentences after the reporting one may state its outcome ("This identified ...")
 OUTCOME_SENTENCES = 2
 
@@ -788,19 +1034,23 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
     last_kind: InspectionKind | None = None
     for _, sentence in sentences:
         kind: InspectionKind | None = None
-        for k, pattern in KIND_PATTERNS:
-            if pattern.search(sentence):
-                kind = k
-                break
-        if kind is None and ANAPHORIC_KIND.search(sentence):
-            kind = last_kind
+        lower = sentence.lower()
+        if not sentence.isascii() or any(w in lower for w in _KIND_WORDS):
+            for k, pattern in KIND_PATTERNS:
+                if pattern.search(sentence):
+                    kind = k
+                    break
+            if kind is None and ANAPHORIC_KIND.search(sentence):
+                kind = last_kind
         kinds.append(kind)
         if kind:
             last_kind = kind
     for i, (offset, sentence) in enumerate(sentences):
         kind = kinds[i]
+        if kind is None:
+            continue
         when = _MONTH_YEAR.search(sentence)
-        if kind is None or when is None or "inspection" not in sentence.lower():
+        if when is None or "inspection" not in sentence.lower():
             continue
         listed = _MONTH_YEAR_LIST.match(sentence, when.start())
         dates = [
@@ -868,14 +1118,14 @@ def letter_from_text(doc: LoadedText) -> Letter:
     """The rules engine's record of one loaded letter."""
     text = doc.text
     st = parse_structure(text)
-    prov: dict[str, Span] = {}
+    prov: dict[str, dict[str, int]] = {}
     unfilled: list[str] = []
 
     def keep(path: str, block: Block | None) -> str | None:
         if block is None:
             unfilled.append(path)
             return None
-        prov[path] = doc.span(block.start, block.end)
+        prov[path] = _span(doc, block.start, block.end)
         return block.text
 
     authority = keep("local_authority", st.heading_authority)
@@ -884,7 +1134,7 @@ def letter_from_text(doc: LoadedText) -> Letter:
     if st.date:
         day, month, year = st.date.text.split()
         letter_date = dt.date(int(year), MONTHS.index(month) + 1, int(day))
-        prov["letter_date"] = doc.span(st.date.start, st.date.end)
+        prov["letter_date"] = _span(doc, st.date.start, st.date.end)
     else:
         unfilled.append("letter_date")
 
@@ -898,8 +1148,8 @@ def letter_from_text(doc: LoadedText) -> Letter:
         assert m is not None  # parse_structure found it here
         grade = int(m.group("grade"))
         label = GRADE_LABELS[grade]
-        prov["grade"] = doc.span(m.start("grade"), m.end("grade"))
-        prov["grade_label"] = doc.span(m.start("label"), m.end("label"))
+        prov["grade"] = _span(doc, m.start("grade"), m.end("grade"))
+        prov["grade_label"] = _span(doc, m.start("label"), m.end("label"))
     else:
         # No verdict line (a damaged conversion): the summary's own wording is the next best
         # evidence. The scale table and the boilerplate 'performs poorly' are never read.
@@ -907,7 +1157,7 @@ def letter_from_text(doc: LoadedText) -> Letter:
         if m2:
             grade = LABEL_BY_ADVERB[m2.group("adverb").lower()]
             label = GRADE_LABELS[grade]
-            prov["grade"] = prov["grade_label"] = doc.span(m2.start("adverb"), m2.end("adverb"))
+            prov["grade"] = prov["grade_label"] = _span(doc, m2.start("adverb"), m2.end("adverb"))
         else:
             unfilled += ["grade", "grade_label"]
 
@@ -915,7 +1165,7 @@ def letter_from_text(doc: LoadedText) -> Letter:
     if summary is None:
         unfilled.append("summary")
     else:
-        prov["summary"] = doc.span(st.summary_paragraphs[0].start, st.summary_paragraphs[-1].end)
+        prov["summary"] = _span(doc, st.summary_paragraphs[0].start, st.summary_paragraphs[-1].end)
 
     if not st.strengths:
         unfilled.append("strengths")
@@ -930,21 +1180,40 @@ def letter_from_text(doc: LoadedText) -> Letter:
             insp.span = doc.span(para.start + s, para.start + e)
             inspections.append(insp)
 
-    return Letter(
-        local_authority=authority,
-        assessment_year=int(year_text) if year_text else None,
-        letter_date=letter_date,
-        recipient=recipient,
-        signatory=signatory,
-        grade=grade,
-        grade_label=label,
-        summary=summary,
-        strengths=[_finding(doc, b) for b in st.strengths],
-        areas_for_improvement=[_finding(doc, b) for b in st.areas],
-        safeguarding_inspections=inspections,
-        provenance=prov,
-        unfilled=unfilled,
+    # One validation of the whole record, from plain fields: a model built per count, finding
+    # and person, then checked again as a field of its parent, cost more than the reading. The
+    # same fields are given (so the same fields are set) and the same checks run.
+    return Letter.model_validate(
+        {
+            "local_authority": authority,
+            "assessment_year": int(year_text) if year_text else None,
+            "letter_date": letter_date,
+            "recipient": recipient,
+            "signatory": signatory,
+            "grade": grade,
+            "grade_label": label,
+            "summary": summary,
+            "strengths": [_finding(doc, b) for b in st.strengths],
+            "areas_for_improvement": [_finding(doc, b) for b in st.areas],
+            "safeguarding_inspections": inspections,
+            "provenance": prov,
+            "unfilled": unfilled,
+        }
     )
+
+
+def _span(doc: LoadedText, start: int, end: int) -> dict[str, int]:
+    """The fields of `doc.span(start, end)`, for the record's one validation: building a Span
+    model for each of a letter's thirty-odd spans cost more than validating them all with the
+    record. The same mapping (tests/test_engine_speed_equivalence.py holds the two equal)."""
+    if not 0 <= start <= end <= len(doc.text):
+        return doc.span(start, end).model_dump()  # raises, saying why
+    offsets = doc.offsets
+    first = offsets[start]
+    if start == end:
+        return {"start": first, "end": first}
+    last = min(offsets[end - 1] + 1, len(doc.original))
+    return {"start": first, "end": max(first, last)}
 
 
 def _person(
@@ -952,28 +1221,30 @@ def _person(
     name: Block | None,
     role: Block | None,
     path: str,
-    prov: dict[str, Span],
+    prov: dict[str, dict[str, int]],
     unfilled: list[str],
-) -> Person | None:
+) -> dict[str, str | None] | None:
+    """A Person's fields."""
     if name is None:
         unfilled.append(f"{path}.name")
         return None
-    prov[f"{path}.name"] = doc.span(name.start, name.end)
+    prov[f"{path}.name"] = _span(doc, name.start, name.end)
     if role is None:
         unfilled.append(f"{path}.role")
     else:
-        prov[f"{path}.role"] = doc.span(role.start, role.end)
-    return Person(name=name.text, role=role.text if role else None)
+        prov[f"{path}.role"] = _span(doc, role.start, role.end)
+    return {"name": name.text, "role": role.text if role else None}
 
 
-def _finding(doc: LoadedText, bullet: Block) -> Finding:
+def _finding(doc: LoadedText, bullet: Block) -> dict[str, Any]:
+    """A Finding's fields, its counts' with their spans."""
     counts = []
-    for count, s, e in find_counts(bullet.text):
-        count.span = doc.span(bullet.start + s, bullet.start + e)
+    for count, s, e in _count_fields(bullet.text):
+        count["span"] = _span(doc, bullet.start + s, bullet.start + e)
         counts.append(count)
-    return Finding(
-        text=bullet.text,
-        topic=topic_of(bullet.text),
-        counts=counts,
-        span=doc.span(bullet.start, bullet.end),
-    )
+    return {
+        "text": bullet.text,
+        "topic": topic_of(bullet.text),
+        "counts": counts,
+        "span": _span(doc, bullet.start, bullet.end),
+    }
