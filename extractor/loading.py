@@ -814,6 +814,9 @@ def _any_of(*needles: str) -> _Needs:
     """The text holds one of `needles` (str.__contains__ scans at memory speed, and a character
     wider than the text's widest one is refused without a scan, which the regex engine's
     position-by-position search cannot do)."""
+    if not any(needle.isascii() for needle in needles):
+        # an ASCII text holds none of them: told in one pass, without a search for each
+        return lambda text: not text.isascii() and any(_has(text, needle) for needle in needles)
     return lambda text: any(_has(text, needle) for needle in needles)
 
 
