@@ -1048,6 +1048,25 @@ _LETTER_BODY = re.compile(
 )
 
 
+def _is_a_letter(text: str) -> bool:
+    """`_LETTER_HEADING.search(text) and _LETTER_BODY.search(text)`. In ASCII text the two
+    re.I patterns (each tried at every character: re.I leaves the engine no literal to scan
+    for) are tried only where their first words stand in the lower-cased text; text beyond
+    ASCII is searched whole, as re.I folds letters there that str.lower does not."""
+    if not text.isascii():
+        return bool(_LETTER_HEADING.search(text) and _LETTER_BODY.search(text))
+    low = text.lower()
+    if "children's services assessment" not in low:
+        return False
+    for word in ("performs", "strengths"):
+        at = low.find(word)
+        while at >= 0:
+            if _LETTER_BODY.match(text, at):  # its \b and ^ look before `at`, as search's do
+                return True
+            at = low.find(word, at + 1)
+    return False
+
+
 def load_text(raw: str, *, path: str = "<text>", fmt: SourceFormat = "txt") -> LoadedText:
     """Normalise already-read text and check that it is an assessment letter.
 
@@ -1060,7 +1079,7 @@ def load_text(raw: str, *, path: str = "<text>", fmt: SourceFormat = "txt") -> L
     text, offsets = normalise(raw)
     if not text:
         raise InputError(path, "empty: no text to read", code="empty")
-    if not _LETTER_HEADING.search(text) or not _LETTER_BODY.search(text):
+    if not _is_a_letter(text):
         raise InputError(
             path,
             "not an annual children's services assessment letter "

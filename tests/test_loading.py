@@ -743,3 +743,41 @@ def test_one_page_furniture_is_what_the_paged_reading_finds_on_one_page() -> Non
         assert _one_page_furniture(text, bounds) == _paged_furniture(text, bounds), text
         removed += bool(_paged_furniture(text, bounds))
     assert removed > 1000
+
+
+def test_a_letter_is_told_from_other_text_as_the_two_patterns_tell_it() -> None:
+    # load_text looks for the heading and a verdict or "Strengths" line only where their first
+    # words stand (in ASCII text); it must decide as the two case-insensitive searches do
+    from ofsted_extractor.loading import _LETTER_BODY, _LETTER_HEADING, _is_a_letter
+
+    rng = random.Random(3)
+    pieces = [
+        "children's services assessment",
+        "Children's Services Assessment",
+        "CHILDREN'S",
+        "services",
+        "Performs well",
+        "performs  poorly",
+        "xPerforms well",
+        "Performs wellx",
+        "Performs\nexcellently",
+        "Strengths",
+        "STRENGTHS",
+        " Strengths",
+        "Strengths:",
+        "ſtrengths",
+        "Performſ well",
+        "\n",
+        " ",
+        "performs",
+        "strengths\n",
+        "é",
+    ]
+    cases = [*_guard_cases(), *(read_example(n) for n in ("worcestershire-2011", "dudley-2011"))]
+    cases += ["".join(rng.choices(pieces, k=rng.randint(1, 8))) for _ in range(5000)]
+    letters = 0
+    for text in cases:
+        want = bool(_LETTER_HEADING.search(text) and _LETTER_BODY.search(text))
+        assert _is_a_letter(text) == want, text
+        letters += want
+    assert 100 < letters < len(cases) - 100
