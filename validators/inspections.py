@@ -4,6 +4,9 @@ inspections against the record (the inventory: every dated inspection is some it
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from functools import lru_cache
 
 from ofsted_extractor.schema import InspectionKind, InspectionOutcome, Issue, Letter
 from ofsted_extractor.validators.issues import error, warning
@@ -152,24 +155,39 @@ def outcomes_stated(window: str, kind: InspectionKind | None) -> set[InspectionO
     return stated
 
 
-def _place(text: str, evidence: str) -> tuple[list[str], int, int] | None:
+def _place(text: str, evidence: str) -> tuple[Sequence[str], int, int] | None:
     """The sentences of the summary paragraph (else the letter paragraph) that holds `evidence`,
     with the indexes of the first and last sentence the evidence spans; None if not found."""
-    paragraphs = _summary_paragraphs(text)
+    for paragraph in _summary_paragraphs(text):
+        placed = _place_in(squash(paragraph), evidence)
+        if placed is not None:
+            return placed
+    # the letter's paragraph is tried last, so it is looked for only when no summary paragraph
+    # holds the evidence
     span = find_span(text, evidence)
-    if span is not None:
-        start, end = paragraph_around(text, span[0])
-        paragraphs.append(text[start:end])
-    for paragraph in paragraphs:
-        p = squash(paragraph)
-        pos = find_span(p, evidence)
-        if pos is None:
-            continue
-        starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(p)]
-        first = max(i for i, s in enumerate(starts) if s <= pos[0])
-        last = max(i for i, s in enumerate(starts) if s < max(pos[1], pos[0] + 1))
-        return _sentences(p), first, last
-    return None
+    if span is None:
+        return None
+    start, end = paragraph_around(text, span[0])
+    return _place_in(squash(text[start:end]), evidence)
+
+
+def _place_in(p: str, evidence: str) -> tuple[Sequence[str], int, int] | None:
+    """_place's answer in the squashed paragraph `p`, or None if `evidence` is not in it."""
+    pos = find_span(p, evidence)
+    if pos is None:
+        return None
+    sentences, starts = _split_sentences(p)
+    first = bisect_right(starts, pos[0]) - 1
+    last = bisect_left(starts, max(pos[1], pos[0] + 1)) - 1
+    return sentences, first, last
+
+
+@lru_cache(maxsize=64)
+def _split_sentences(p: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The sentences of the squashed paragraph `p` (what _sentences gives) and where each
+    starts: every inspection of a letter and the inventory read the same few paragraphs."""
+    starts = (0, *(m.end() for m in _SENTENCE_BREAK.finditer(p)))
+    return tuple(_sentences(p)), starts
 
 
 def _window(text: str, evidence: str, following: int = 2) -> str:
@@ -180,7 +198,7 @@ def _window(text: str, evidence: str, following: int = 2) -> str:
     if placed is None:
         return evidence
     sentences, first, last = placed
-    window = sentences[first : last + 1]
+    window = list(sentences[first : last + 1])
     for sentence in sentences[last + 1 : last + 1 + following]:
         if _dates_inspection(sentence):
             break
@@ -188,7 +206,7 @@ def _window(text: str, evidence: str, following: int = 2) -> str:
     return " ".join(window)
 
 
-def _kind_before(sentences: list[str], index: int) -> InspectionKind | None:
+def _kind_before(sentences: Sequence[str], index: int) -> InspectionKind | None:
     """The kind named by the nearest sentence before `index` that names one."""
     for sentence in reversed(sentences[:index]):
         kind = kind_named(sentence)
@@ -393,7 +411,7 @@ def check_inspections_listed(text: str, letter: Letter) -> list[Issue]:
     issues: list[Issue] = []
     evidence = [squash(insp.evidence) for insp in letter.safeguarding_inspections]
     for paragraph in _summary_paragraphs(text):
-        sentences = _sentences(paragraph)
+        sentences = _split_sentences(squash(paragraph))[0]
         for index, sentence in enumerate(sentences):
             if not _dates_inspection(sentence):
                 continue

@@ -13,7 +13,6 @@ from ofsted_extractor.validators.reading import read_heading, read_letter_date
 from ofsted_extractor.validators.text import (
     MONTHS,
     contains,
-    find_span,
     finditer_at,
     is_word_char,
     line_starts,
@@ -321,8 +320,10 @@ def check_signatory(text: str, letter: Letter) -> list[Issue]:
     issues = _person_issues(text, letter.signatory, "signatory", where)
     closing = next(iter(_closings(text)), None)
     if letter.signatory is not None and closing is not None:
-        before = find_span(text, letter.signatory.name) is not None
-        after = find_span(text, letter.signatory.name, closing.end()) is not None
+        # an occurrence at or after the closing's end is one in the text that follows it (the
+        # name has no whitespace at its edges): no span of the whole letter is mapped back
+        before = contains(text, letter.signatory.name)
+        after = contains(text[closing.end() :], letter.signatory.name)
         if before and not after:
             issues.append(
                 error(

@@ -71,38 +71,60 @@ class _Squashed:
     replaces a regex per needle; `at` and `end` map a squashed index back to the haystack.
 
     Only the whitespace runs of two or more characters are stored: run j became the one space
-    at squashed index sq[j] and stood for haystack[first[j]:last[j]].
+    at squashed index sq[j] and stood for haystack[first[j]:last[j]]. They are found only when
+    a span is asked for (`contains` needs the squashed text alone, and most haystacks are asked
+    nothing else).
     """
 
     def __init__(self, haystack: str) -> None:
         # the folding table maps only non-ASCII characters
         folded = haystack if haystack.isascii() else haystack.translate(_FOLD)
-        self.sq: list[int] = []
-        self.first: list[int] = []
-        self.last: list[int] = []
-        self.shift: list[int] = []  # haystack index minus squashed index after run j
-        if folded.isascii() and _single_spaces_only(folded):
-            # most needles and finding texts: squashing changes nothing, so no pattern runs
-            self.text = folded
-            return
-        # every whitespace character made a space, so the runs are runs of spaces: a pattern
-        # opening with a literal finds them fast, and the squashed text is the pieces between
-        # them joined by one space (what `\s+` -> " " gives, without a replacement per space)
-        spaced = folded.translate(_EVERY_SPACE)
-        pieces: list[str] = []
-        removed = previous = 0
+        # every whitespace character made a space (a byte table for ASCII, which costs nothing
+        # per call), so the runs are runs of spaces and the squashed text is the spaced text
+        # with each run of two or more made one space (what `\s+` -> " " gives)
+        if folded.isascii():
+            spaced = folded.encode("ascii").translate(_ASCII_SPACE_BYTES).decode("ascii")
+        else:
+            spaced = folded.translate(_EVERY_SPACE)
+        self._spaced = spaced
+        # most needles and finding texts: no run to squash, so no pattern runs
+        self.text = _SPACE_RUN.sub(" ", spaced) if "  " in spaced else spaced
+
+    @cached_property
+    def _runs(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """sq, first, last and shift (haystack index minus squashed index after run j)."""
+        sq: list[int] = []
+        first: list[int] = []
+        last: list[int] = []
+        shift: list[int] = []
+        if len(self.text) == len(self._spaced):
+            return sq, first, last, shift
+        removed = 0
         # a run of one whitespace character maps one to one, so only longer runs are kept
-        for m in _SPACE_RUN.finditer(spaced):
+        for m in _SPACE_RUN.finditer(self._spaced):
             start, end = m.span()
-            self.sq.append(start - removed)
-            self.first.append(start)
-            self.last.append(end)
+            sq.append(start - removed)
+            first.append(start)
+            last.append(end)
             removed += end - start - 1
-            self.shift.append(removed)
-            pieces.append(spaced[previous:start])
-            previous = end
-        pieces.append(spaced[previous:])
-        self.text = " ".join(pieces)
+            shift.append(removed)
+        return sq, first, last, shift
+
+    @property
+    def sq(self) -> list[int]:
+        return self._runs[0]
+
+    @property
+    def first(self) -> list[int]:
+        return self._runs[1]
+
+    @property
+    def last(self) -> list[int]:
+        return self._runs[2]
+
+    @property
+    def shift(self) -> list[int]:
+        return self._runs[3]
 
     @cached_property
     def lower(self) -> str | None:
@@ -113,26 +135,23 @@ class _Squashed:
 
     def at(self, k: int) -> int:
         """Haystack index of squashed[k] (a whitespace run's first character)."""
-        j = bisect_right(self.sq, k) - 1
-        if j >= 0 and self.sq[j] == k:
-            return self.first[j]
-        return k + (self.shift[j] if j >= 0 else 0)
+        sq, first, _last, shift = self._runs
+        j = bisect_right(sq, k) - 1
+        if j >= 0 and sq[j] == k:
+            return first[j]
+        return k + (shift[j] if j >= 0 else 0)
 
     def end(self, k: int) -> int:
         """One past the haystack index of the last character squashed[k] stands for."""
-        j = bisect_right(self.sq, k) - 1
-        if j >= 0 and self.sq[j] == k:
-            return self.last[j]
+        sq, _first, last, _shift = self._runs
+        j = bisect_right(sq, k) - 1
+        if j >= 0 and sq[j] == k:
+            return last[j]
         return self.at(k) + 1
 
 
-# The whitespace characters of ASCII besides the space (what str.isspace and \s accept).
-_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-
-
-def _single_spaces_only(ascii_text: str) -> bool:
-    """True when the only whitespace of an ASCII text is single spaces (squashing keeps it)."""
-    return "  " not in ascii_text and not any(c in ascii_text for c in _ASCII_SPACES)
+# Every ASCII whitespace character (what str.isspace and \s accept) made a space, as bytes.
+_ASCII_SPACE_BYTES = bytes(32 if c < 128 and chr(c) in WHITESPACE_CHARS else c for c in range(256))
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,124 @@
+"""The validators' readers, made cheaper, read exactly what they read before.
+
+Each rewritten reader is held equal to its old version, kept here as the oracle, over the corpus
+of tests.test_validator_speed_equivalence (the real letters and their noise variants, hostile
+conversions, synthetic letters in every text surface) and over hostile variants of it: text
+outside ASCII, the long s "ſ" and the Kelvin sign (which re.I folds and str.lower does not),
+odd spacing.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from ofsted_extractor.validators import inspections as insp
+from ofsted_extractor.validators.reading import paragraph_around
+from ofsted_extractor.validators.text import contains, find_span, squash
+from tests.test_validator_speed_equivalence import _letters, _random_strings
+
+# --- hostile variants ------------------------------------------------------------------------------
+
+
+def _hostile(text: str) -> Iterator[str]:
+    """`text` and variants that trip a reader: characters re.I folds and str.lower does not,
+    non-ASCII spaces and quotes, odd spacing, capitals."""
+    yield text
+    yield text.replace("s", "\u017f", 3)  # the long s
+    yield text.replace("k", "\u212a", 3)  # the Kelvin sign
+    yield text.replace(" ", "\u00a0", 5).replace("'", "\u2019")
+    yield text.replace(" ", "  \t").replace("\n\n", "\n \n\u2029")
+    yield text.upper()
+    yield text.replace(".", ".\u3000", 4)
+
+
+@cache
+def _texts() -> tuple[str, ...]:
+    """Every normalised letter of the corpus, a hostile variant of each, and word soups."""
+    texts: list[str] = []
+    for n, (_raw, text) in enumerate(_letters()):
+        variants = list(_hostile(text))
+        texts += [text, variants[1 + n % (len(variants) - 1)]]
+    return tuple(texts + _random_strings(300, 17))
+
+
+def _needles(text: str, rng: random.Random, n: int = 6) -> list[str]:
+    """Pieces of `text` (sentences, phrases, a few words, across lines) and a few that are not."""
+    words = text.split()
+    needles = []
+    for _ in range(n):
+        if not words:
+            break
+        i = rng.randrange(len(words))
+        needles.append(" ".join(words[i : i + rng.randint(1, 25)]))
+    needles += ["", " ", "Yours sincerely", "not in any letter at all", "inspection"]
+    return needles
+
+
+# --- validators.inspections._place ----------------------------------------------------------------
+
+
+def _old_place(text: str, evidence: str) -> tuple[list[str], int, int] | None:
+    """validators.inspections._place before it looked for the letter's paragraph last."""
+    paragraphs = insp._summary_paragraphs(text)
+    span = find_span(text, evidence)
+    if span is not None:
+        start, end = paragraph_around(text, span[0])
+        paragraphs.append(text[start:end])
+    for paragraph in paragraphs:
+        p = squash(paragraph)
+        pos = find_span(p, evidence)
+        if pos is None:
+            continue
+        starts = [0] + [m.end() for m in re.finditer(r"(?<=\.)\s+(?=\S)", p)]
+        first = max(i for i, s in enumerate(starts) if s <= pos[0])
+        last = max(i for i, s in enumerate(starts) if s < max(pos[1], pos[0] + 1))
+        return [s for s in re.split(r"(?<=\.)\s+(?=\S)", p) if s], first, last
+    return None
+
+
+def _place_cases() -> Iterator[tuple[str, str]]:
+    rng = random.Random(29)
+    for text in _texts():
+        summary = "\n\n".join(insp._summary_paragraphs(text))
+        for needle in _needles(summary, rng) + _needles(text, rng, 2):
+            yield text, needle
+
+
+def test_an_evidence_is_placed_in_the_sentences_it_was_placed_in() -> None:
+    placed = 0
+    for text, evidence in _place_cases():
+        got = insp._place(text, evidence)
+        want = _old_place(text, evidence)
+        assert (got and (list(got[0]), got[1], got[2])) == want, (text[:80], evidence)
+        placed += want is not None
+    assert placed > 1000
+
+
+# --- validators.parties: the signatory after the closing -----------------------------------------
+
+
+def test_a_name_after_a_place_is_one_in_the_text_that_follows_it() -> None:
+    rng = random.Random(31)
+    found = 0
+    for text in _texts():
+        for needle in _needles(text, rng, 3):
+            # where the closing ends, and places inside whitespace runs and words
+            for start in {
+                rng.randrange(len(text) + 1),
+                text.rfind("sincerely") + 9,
+                *(m.end() for m in re.finditer(r"\s\s", text[:400])),
+            }:
+                start = max(start, 0)
+                want = find_span(text, needle, start) is not None
+                assert contains(text[start:], needle) == want, (text[:80], needle, start)
+                found += want
+    assert found > 1000
+
+
+def test_the_corpus_has_what_the_hostile_variants_promise() -> None:
+    texts = _texts()
+    assert any("\u017f" in t for t in texts) and any("\u212a" in t for t in texts)
+    assert sum(1 for t in texts if not t.isascii()) > 100
