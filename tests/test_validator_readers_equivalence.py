@@ -15,9 +15,15 @@ from collections.abc import Iterator
 from functools import cache
 
 from ofsted_extractor.validators import inspections as insp
+from ofsted_extractor.validators import layout
 from ofsted_extractor.validators.reading import paragraph_around
 from ofsted_extractor.validators.text import contains, find_span, squash
-from tests.test_validator_speed_equivalence import _letters, _random_strings
+from tests.test_validator_speed_equivalence import (
+    _letters,
+    _list_soup,
+    _old_layout_sections,
+    _random_strings,
+)
 
 # --- hostile variants ------------------------------------------------------------------------------
 
@@ -122,3 +128,27 @@ def test_the_corpus_has_what_the_hostile_variants_promise() -> None:
     texts = _texts()
     assert any("\u017f" in t for t in texts) and any("\u212a" in t for t in texts)
     assert sum(1 for t in texts if not t.isascii()) > 100
+
+
+# --- validators.layout: the lists of the original ------------------------------------------------
+
+
+def test_the_originals_lists_are_where_the_line_by_line_reading_put_them() -> None:
+    originals = [raw for raw, _text in _letters()]
+    originals += [variant for raw in originals[::3] for variant in _hostile(raw)]
+    originals += _list_soup(1500, 37)
+    # an end word on the heading's own line, on the last line, and lines that hold an end
+    # word but do not end the list
+    originals += [
+        "Strengths yours\n- a\n- b provided\nThis is provided",
+        "Strengths\n- a sincerely\nYours sincerely",
+        "Areas for development\n- one\nthis children's services assessment is provided",
+        "Strengths\n- one\n\nAreas for improvement\n- two\nYours\tfaithfully\n- three",
+        "Strengths",
+        "Strengths\n",
+    ]
+    listed = 0
+    for original in originals:
+        assert layout._sections(original) == _old_layout_sections(original), repr(original)
+        listed += layout._sections(original)["strengths"] is not None
+    assert listed > 300

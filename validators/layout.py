@@ -29,7 +29,6 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.findings import HEADINGS as _HEADINGS
 from ofsted_extractor.validators.issues import error
-from ofsted_extractor.validators.text import occurrences
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]
@@ -89,15 +88,37 @@ _HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
 
 def _heading_index(original: str, name: str) -> int | None:
     """Index of the first line of the original that `_HEADING[name]` matches, or None."""
+    head = _heading_at(original, name)
+    return None if head is None else head[0]
+
+
+def _heading_at(original: str, name: str) -> tuple[int, int] | None:
+    """(index, offset in _joined) of the first line `_HEADING[name]` matches, or None."""
     lines, rx = _lines(original), _HEADING[name]
     joined = _joined(original)
     if not joined.isascii():
-        return next((i for i, line in enumerate(lines) if rx.match(line)), None)
-    for at in occurrences(joined.lower(), _HEADING_WORD[name]):
-        i = joined.count("\n", 0, at)
-        if rx.match(lines[i]):
-            return i
+        index = next((i for i, line in enumerate(lines) if rx.match(line)), None)
+        if index is None:
+            return None
+        return index, sum(len(line) + 1 for line in lines[:index])
+    low = _lower(joined)
+    at = low.find(_HEADING_WORD[name])
+    while at >= 0:
+        # the line holding the word, each line tried once; its index is counted only for the
+        # line that matches
+        start = joined.rfind("\n", 0, at) + 1
+        end = joined.find("\n", at)
+        end = len(joined) if end < 0 else end
+        if rx.match(joined[start:end]):
+            return joined.count("\n", 0, start), start
+        at = low.find(_HEADING_WORD[name], end)
     return None
+
+
+@lru_cache(maxsize=8)
+def _lower(joined: str) -> str:
+    """The original's lines lower-cased (ASCII: each character stays where it was)."""
+    return joined.lower()
 
 
 def _may_end(line: str) -> bool:
@@ -112,28 +133,73 @@ def _may_end(line: str) -> bool:
 def _sections(original: str) -> dict[str, list[str] | None]:
     """The lines under each list heading of the original."""
     lines = _lines(original)
-    heads = {name: _heading_index(original, name) for name in _HEADING}
+    heads = {name: _heading_at(original, name) for name in _HEADING}
     sections: dict[str, list[str] | None] = {}
     for name, head in heads.items():
         if head is None:
             sections[name] = None
             continue
-        stop = min([len(lines), *(h for h in heads.values() if h is not None and h > head)])
-        body: list[str] = []
-        for line in lines[head + 1 : stop]:
-            end = _END.search(line) if _may_end(line) else None
-            if end:
-                if line[: end.start()].strip():
-                    body.append(line[: end.start()])
-                break
-            body.append(line)
+        index = head[0]
+        stop = min([len(lines), *(h[0] for h in heads.values() if h is not None and h[0] > index)])
+        end = _end_line(original, head, stop)
+        if end is None:
+            sections[name] = list(lines[index + 1 : stop])
+            continue
+        k, cut = end
+        body = list(lines[index + 1 : k])
+        if lines[k][:cut].strip():
+            body.append(lines[k][:cut])
         sections[name] = body
     return sections
 
 
+# A word every match of _END holds (CLOSING_WORDING ends "is provided", SIGN_OFF_WORDING is
+# "Yours sincerely" or "Yours faithfully"), lower-cased.
+_END_WORDS = ("provided", "sincerely", "faithfully")
+
+
+def _end_line(original: str, head: tuple[int, int], stop: int) -> tuple[int, int] | None:
+    """(line index, offset in it) of the first _END after the heading line `head` (index,
+    offset) and before line `stop`, or None. In ASCII text only the lines holding a word every
+    match holds are searched ("provided" of the closing paragraph, "sincerely" or "faithfully"
+    of the sign-off, in any case): found in the lower-cased text, each once."""
+    lines, joined = _lines(original), _joined(original)
+    if not joined.isascii():
+        for k in range(head[0] + 1, stop):
+            if _may_end(lines[k]) and (m := _END.search(lines[k])):
+                return k, m.start()
+        return None
+    low = _lower(joined)
+    pos = joined.find("\n", head[1]) + 1  # where line head + 1 starts
+    if pos == 0:
+        return None  # the heading is the last line
+    k = head[0] + 1  # the index of the line starting at pos
+    words = {word: low.find(word, pos) for word in _END_WORDS}
+    while True:
+        # the next of those words at or after pos: each word's next place is kept, so the text
+        # is searched once whatever the number of lines holding them
+        for word, at in words.items():
+            if 0 <= at < pos:
+                words[word] = low.find(word, pos)
+        found = [at for at in words.values() if at >= 0]
+        if not found:
+            return None
+        at = min(found)
+        k += joined.count("\n", pos, at)
+        if k >= stop:
+            return None
+        if m := _END.search(lines[k]):
+            return k, m.start()
+        line_end = joined.find("\n", at)
+        if line_end < 0:
+            return None
+        pos, k = line_end + 1, k + 1
+
+
 def _furniture(original: str) -> set[str]:
     """Short lines that recur in the document (running headers and footers)."""
-    counts = Counter(line.strip() for line in _lines(original) if line.strip())
+    counts = Counter(map(str.strip, _lines(original)))
+    counts.pop("", None)
     return {
         line
         for line, n in counts.items()
