@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from functools import cache
 
 from ofsted_extractor.validators import inspections as insp
-from ofsted_extractor.validators import layout
-from ofsted_extractor.validators.reading import paragraph_around
+from ofsted_extractor.validators import layout, reading
+from ofsted_extractor.validators.reading import HEADING_LINE, paragraph_around
 from ofsted_extractor.validators.text import contains, find_span, squash
 from tests.test_validator_speed_equivalence import (
     _letters,
@@ -152,3 +152,41 @@ def test_the_originals_lists_are_where_the_line_by_line_reading_put_them() -> No
         assert layout._sections(original) == _old_layout_sections(original), repr(original)
         listed += layout._sections(original)["strengths"] is not None
     assert listed > 300
+
+
+# --- validators.reading: the heading ---------------------------------------------------------------
+
+
+def _heading_soup() -> list[str]:
+    """Texts with heading lines among other lines holding "children", in odd spacing and case."""
+    rng = random.Random(41)
+    pieces = [
+        "Dudley children's services assessment 2011",
+        "  ## **Dudley Council** children\u2019s services   assessment 2010 \t ",
+        "Annual children's services assessment",
+        "This children's services assessment is provided in accordance with section 138",
+        "X CHILDREN'S SERVICES ASSESSMENT 2009\r",
+        "children's services assessment 2011",
+        "Kent children's services assessment 1999 and more",
+        "Kent children's services assessment 2011.",
+        "Kent children's services assessment 20111",
+        "The children of Kent",
+        "Kent children's services assessment 2011",
+    ]
+    texts = []
+    for soup in _random_strings(1500, 43):
+        lines = soup.split(" ")
+        for _ in range(rng.randint(0, 4)):
+            lines.insert(rng.randint(0, len(lines)), rng.choice(pieces))
+        texts.append(rng.choice(["\n", "\n\n", " \n"]).join(lines))
+    return texts
+
+
+def test_the_heading_is_the_line_the_pattern_finds() -> None:
+    found = 0
+    for text in [*_texts(), *_heading_soup()]:
+        want = HEADING_LINE.search(text)
+        got = reading._heading_line_match.__wrapped__(text)
+        assert (got and got.span()) == (want and want.span()), repr(text)
+        found += want is not None
+    assert found > 500

@@ -29,6 +29,7 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.findings import HEADINGS as _HEADINGS
 from ofsted_extractor.validators.issues import error
+from ofsted_extractor.validators.text import lowered
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]
@@ -101,7 +102,7 @@ def _heading_at(original: str, name: str) -> tuple[int, int] | None:
         if index is None:
             return None
         return index, sum(len(line) + 1 for line in lines[:index])
-    low = _lower(joined)
+    low = lowered(joined)
     at = low.find(_HEADING_WORD[name])
     while at >= 0:
         # the line holding the word, each line tried once; its index is counted only for the
@@ -113,12 +114,6 @@ def _heading_at(original: str, name: str) -> tuple[int, int] | None:
             return joined.count("\n", 0, start), start
         at = low.find(_HEADING_WORD[name], end)
     return None
-
-
-@lru_cache(maxsize=8)
-def _lower(joined: str) -> str:
-    """The original's lines lower-cased (ASCII: each character stays where it was)."""
-    return joined.lower()
 
 
 def _may_end(line: str) -> bool:
@@ -169,7 +164,7 @@ def _end_line(original: str, head: tuple[int, int], stop: int) -> tuple[int, int
             if _may_end(lines[k]) and (m := _END.search(lines[k])):
                 return k, m.start()
         return None
-    low = _lower(joined)
+    low = lowered(joined)
     pos = joined.find("\n", head[1]) + 1  # where line head + 1 starts
     if pos == 0:
         return None  # the heading is the last line

@@ -16,6 +16,7 @@ from ofsted_extractor.validators.text import (
     finditer_at,
     is_word_char,
     line_starts,
+    lowered,
     occurrences,
     search_at,
     short,
@@ -70,7 +71,7 @@ def _closings(text: str) -> tuple[re.Match[str], ...]:
     """CLOSING.finditer(text)."""
     if not text.isascii():
         return tuple(CLOSING.finditer(text))
-    return tuple(finditer_at(CLOSING, text, occurrences(text.lower(), "yours")))
+    return tuple(finditer_at(CLOSING, text, occurrences(lowered(text), "yours")))
 
 
 def _nonblank_lines(text: str, start: int, end: int) -> list[str]:
@@ -136,7 +137,7 @@ def _date_written(text: str, date: dt.date) -> bool:
     day ("8", "08", "8th"); whitespace after it, then the year ending a word."""
     if not text.isascii():
         return _date_pattern(date).search(text) is not None
-    low = text.lower()
+    low = lowered(text)
     month, year = MONTHS[date.month - 1].lower(), str(date.year)
     days = {zero + str(date.day) + suffix for zero in ("", "0") for suffix in _DAY_SUFFIXES}
     for at in occurrences(low, month):

@@ -28,6 +28,7 @@ from ofsted_extractor.validators.text import (
     MONTHS,
     finditer_at,
     line_starts,
+    lowered,
     occurrences,
     search_at,
     squash,
@@ -120,15 +121,27 @@ _MONTH_NAME = re.compile("|".join(MONTHS))
 def _verdict_line(text: str) -> re.Match[str] | None:
     if not text.isascii():
         return VERDICT_LINE.search(text)
-    return search_at(VERDICT_LINE, text, occurrences(text.lower(), "children"))
+    return search_at(VERDICT_LINE, text, occurrences(lowered(text), "children"))
 
 
 @lru_cache(maxsize=8)
 def _heading_line_match(text: str) -> re.Match[str] | None:
     if not text.isascii():
         return HEADING_LINE.search(text)
-    # the authority and "children" stand on the line the match starts
-    return search_at(HEADING_LINE, text, line_starts(text, occurrences(text.lower(), "children")))
+    # the authority and "children" stand on the line the match starts, which ends with the year
+    starts = line_starts(text, occurrences(lowered(text), "children"))
+    return search_at(HEADING_LINE, text, _ending_in_digit(text, starts))
+
+
+def _ending_in_digit(text: str, starts: Iterator[int]) -> Iterator[int]:
+    """The line starts of ASCII `text` whose line, trailing whitespace left out, ends with a
+    digit (a year): a heading line's match ends there, and the paragraphs that also hold
+    "children" are not tried."""
+    for start in starts:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.rstrip()[-1:].isdigit():
+            yield start
 
 
 def _date_lines(text: str) -> Iterator[re.Match[str]]:
@@ -201,7 +214,7 @@ _HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
 # Several checks read the same letter's lists; reading them once per text keeps validate cheap.
 @lru_cache(maxsize=8)
 def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
-    low = text.lower() if text.isascii() else None
+    low = lowered(text) if text.isascii() else None
     heads: dict[str, tuple[int, int] | None] = {}
     for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
         if low is None:

@@ -222,6 +222,13 @@ def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
     return key.lower() in hay.lower
 
 
+@lru_cache(maxsize=8)
+def lowered(text: str) -> str:
+    """`text.lower()`, kept for the letter being checked: several readers search its lower-cased
+    form for the words their patterns hold."""
+    return text.lower()
+
+
 def short(s: str, width: int = 60) -> str:
     """Return `s` squashed and cut to about `width` characters, for messages."""
     s = squash(s)
@@ -350,6 +357,7 @@ __all__ = [
     "finditer_at",
     "is_word_char",
     "line_starts",
+    "lowered",
     "number_value",
     "numbers_in",
     "occurrences",
