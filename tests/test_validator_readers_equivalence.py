@@ -190,3 +190,81 @@ def test_the_heading_is_the_line_the_pattern_finds() -> None:
         assert (got and got.span()) == (want and want.span()), repr(text)
         found += want is not None
     assert found > 500
+
+
+# --- validators.inspections: kinds, dates and outcomes of sentences ------------------------------
+
+
+def _old_kind_named(s: str) -> str | None:
+    """validators.inspections.kind_named before its word guards."""
+    if insp._SLAC.search(s):
+        return "inspection of safeguarding and looked after children"
+    if insp._CRA.search(s):
+        return insp._CRA_KIND
+    if insp._FULL.search(s):
+        return "full inspection of safeguarding"
+    return None
+
+
+def _old_dates_inspection(sentence: str) -> bool:
+    return bool(insp._INSPECTION.search(sentence) and insp.MONTH_YEAR.search(sentence))
+
+
+def _old_outcomes_stated(window: str, kind: str | None) -> set[str]:
+    stated: set[str] = set()
+    for sentence in insp._sentences(window):
+        for m in insp._PRIORITY.finditer(sentence):
+            negated = bool(insp._NEGATION.search(sentence, 0, m.start()))
+            stated.add("no priority action" if negated else "priority action")
+        if insp._DEVELOPMENT.search(sentence):
+            stated.add("areas for development")
+        if kind != insp._CRA_KIND and insp._GRADE_SUBJECT.search(sentence):
+            for g in insp._GRADE_PREDICATE.finditer(sentence):
+                stated.add(g["grade"].lower())
+    if "priority action" in stated:
+        stated.discard("areas for development")
+    return stated
+
+
+def _inspection_sentences() -> list[str]:
+    """The sentences of every letter, hostile variants of them, and soups of inspection words."""
+    sentences = [s for text in _texts() for s in insp._sentences(text.replace("\n", " "))]
+    phrases = [
+        "In June 2010 an unannounced inspection of contact, referral and assessment",
+        "a full inspection of safeguarding and looked after children services in May 2011",
+        "Looked-after children\u2019s services and safeguarding were inspected in March 2009",
+        "the previous inspection of these arrangements",
+        "The joint area review in June 2008",
+        "an inspection of contact, referral and assessment arrangements in May 2010",
+        "There were no priority actions",
+        "identified an area for priority action",
+        "areas for development",
+        "judged to be good",
+        "remained inadequate or better",
+        "overall effectiveness was judged to be outstanding",
+        "SAFEGUARDING INSPECTION IN JULY 2010",
+        "in\u017fpected in May 2010",
+        "unannounced",
+        "\u212aent was inspected in April 2011",
+    ]
+    rng = random.Random(47)
+    soups = []
+    for soup in _random_strings(2000, 53):
+        words = soup.split(" ")
+        for _ in range(rng.randint(1, 4)):
+            words.insert(rng.randint(0, len(words)), rng.choice(phrases))
+        soups.append(" ".join(words))
+    return sentences + [v for s in phrases for v in _hostile(s)] + soups
+
+
+def test_sentences_name_kinds_date_inspections_and_state_outcomes_as_before() -> None:
+    sentences = _inspection_sentences()
+    assert sum(1 for s in sentences if _old_dates_inspection(s)) > 300
+    assert sum(1 for s in sentences if _old_kind_named(s)) > 300
+    assert sum(1 for s in sentences if _old_outcomes_stated(s, None)) > 300
+    for sentence in sentences:
+        assert insp.kind_named(sentence) == _old_kind_named(sentence), sentence
+        assert insp._dates_inspection(sentence) == _old_dates_inspection(sentence), sentence
+        for kind in (None, insp._CRA_KIND, "full inspection of safeguarding"):
+            want = _old_outcomes_stated(sentence, kind)
+            assert insp.outcomes_stated(sentence, kind) == want, (sentence, kind)  # type: ignore[arg-type]

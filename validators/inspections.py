@@ -96,13 +96,37 @@ _CRA_KIND: InspectionKind = "unannounced inspection of contact, referral and ass
 
 def kind_named(s: str) -> InspectionKind | None:
     """The one inspection kind a sentence names by the kind rule, or None."""
-    if _SLAC.search(s):
+    low = _ascii_lower(s)
+    if _may_hold(low, _SLAC_WORDS) and _SLAC.search(s):
         return "inspection of safeguarding and looked after children"
-    if _CRA.search(s):
+    if _may_hold(low, _CRA_WORDS) and _CRA.search(s):
         return _CRA_KIND
-    if _FULL.search(s):
+    if _may_hold(low, _INSPECTION_WORD) and _FULL.search(s):
         return "full inspection of safeguarding"
     return None
+
+
+# The words every match of a pattern above holds, lower-cased: an ASCII sentence without them is
+# not searched (a tuple of tuples is "all of one of these"; re.I also folds "ſ" into "s" and the
+# Kelvin sign into "k", which str.lower does not, so other text is always searched).
+_SLAC_WORDS = (("safeguarding", "looked"),)
+_CRA_WORDS = (("unannounced",), ("referral",))
+_INSPECTION_WORD = (("inspection",),)
+_INSPECTS_WORDS = (("inspect",), ("joint",))
+_PRIORITY_WORD = (("priority",),)
+_DEVELOPMENT_WORD = (("development",),)
+_GRADE_WORDS = (("good",), ("adequate",), ("outstanding",))
+
+
+def _ascii_lower(s: str) -> str | None:
+    """`s` lower-cased when it is ASCII (each character stays where it was), else None."""
+    return s.lower() if s.isascii() else None
+
+
+def _may_hold(low: str | None, words: tuple[tuple[str, ...], ...]) -> bool:
+    """False when the lower-cased ASCII sentence `low` holds none of the word groups (all the
+    words of one group), so a pattern needing them cannot match; True for other text."""
+    return low is None or any(all(w in low for w in group) for group in words)
 
 
 def _summary_paragraphs(text: str) -> list[str]:
@@ -133,6 +157,11 @@ def _sentences(paragraph: str) -> list[str]:
 
 
 def _dates_inspection(sentence: str) -> bool:
+    # a month-year holds "19" or "20" in any text
+    if "19" not in sentence and "20" not in sentence:
+        return False
+    if not _may_hold(_ascii_lower(sentence), _INSPECTS_WORDS):
+        return False
     return bool(_INSPECTION.search(sentence) and MONTH_YEAR.search(sentence))
 
 
@@ -141,12 +170,14 @@ def outcomes_stated(window: str, kind: InspectionKind | None) -> set[InspectionO
     for an inspection that gives a grade (any but the unannounced kind), the grade."""
     stated: set[InspectionOutcome] = set()
     for sentence in _sentences(window):
-        for m in _PRIORITY.finditer(sentence):
-            negated = bool(_NEGATION.search(sentence, 0, m.start()))
-            stated.add("no priority action" if negated else "priority action")
-        if _DEVELOPMENT.search(sentence):
+        low = _ascii_lower(sentence)
+        if _may_hold(low, _PRIORITY_WORD):
+            for m in _PRIORITY.finditer(sentence):
+                negated = bool(_NEGATION.search(sentence, 0, m.start()))
+                stated.add("no priority action" if negated else "priority action")
+        if _may_hold(low, _DEVELOPMENT_WORD) and _DEVELOPMENT.search(sentence):
             stated.add("areas for development")
-        if kind != _CRA_KIND and _GRADE_SUBJECT.search(sentence):
+        if kind != _CRA_KIND and _may_hold(low, _GRADE_WORDS) and _GRADE_SUBJECT.search(sentence):
             for g in _GRADE_PREDICATE.finditer(sentence):
                 stated.add(g["grade"].lower())  # type: ignore[arg-type]
     if "priority action" in stated:
@@ -416,7 +447,11 @@ def check_inspections_listed(text: str, letter: Letter) -> list[Issue]:
             if not _dates_inspection(sentence):
                 continue
             kind = kind_named(sentence)
-            if kind is None and _ANAPHORIC.search(sentence):
+            if (
+                kind is None
+                and _may_hold(_ascii_lower(sentence), _INSPECTION_WORD)
+                and _ANAPHORIC.search(sentence)
+            ):
                 kind = _kind_before(sentences, index)
             body = sentence.rstrip(".")
             items = letter.safeguarding_inspections
