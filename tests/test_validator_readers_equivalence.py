@@ -14,9 +14,14 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
+import pytest
+
+from ofsted_extractor.loading import normalise
+from ofsted_extractor.schema import Finding, Letter
+from ofsted_extractor.validators import findings as fnd
 from ofsted_extractor.validators import inspections as insp
 from ofsted_extractor.validators import layout, reading
-from ofsted_extractor.validators.reading import HEADING_LINE, paragraph_around
+from ofsted_extractor.validators.reading import HEADING_LINE, paragraph_around, read_bullets
 from ofsted_extractor.validators.text import contains, find_span, squash
 from tests.test_validator_speed_equivalence import (
     _letters,
@@ -268,3 +273,30 @@ def test_sentences_name_kinds_date_inspections_and_state_outcomes_as_before() ->
         for kind in (None, insp._CRA_KIND, "full inspection of safeguarding"):
             want = _old_outcomes_stated(sentence, kind)
             assert insp.outcomes_stated(sentence, kind) == want, (sentence, kind)  # type: ignore[arg-type]
+
+
+# --- validators.findings: a bullet is in the letter -------------------------------------------------
+
+
+def test_every_bullet_read_is_in_the_letter() -> None:
+    # check_finding_texts settles a finding that is a bullet of its list without searching the
+    # letter: it holds because a bullet is the letter's lines joined, which this keeps true
+    bullets = 0
+    texts = [*_texts(), *(v for raw, _ in _letters()[::4] for v in _hostile(normalise(raw)[0]))]
+    for text in texts:
+        for found in read_bullets(text).values():
+            for bullet in found:
+                assert not bullet or contains(text, bullet), (text[:80], bullet)
+                bullets += 1
+    assert bullets > 2000
+
+
+def test_a_blank_finding_is_empty_even_where_a_bullet_is_blank(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # no reader makes a blank bullet today; were one made, a blank finding is still empty
+    blank = {"strengths": ["", "Good schools."], "areas_for_improvement": []}
+    monkeypatch.setattr(fnd, "read_bullets", lambda text: blank)
+    letter = Letter(strengths=[Finding(text=" ", topic="other")])
+    codes = [i.code for i in fnd.check_finding_texts("Strengths\n- Good schools.", letter)]
+    assert codes == ["finding.text_empty"]

@@ -97,6 +97,11 @@ def check_finding_texts(text: str, letter: Letter) -> list[Issue]:
         own, other = bullets[list_name], bullets[_OTHER[list_name]]
         own_index, other_index = index[list_name], index[_OTHER[list_name]]
         for i, finding in enumerate(_findings(letter, list_name)):
+            key = squash(finding.text)
+            if key and key in own_index:
+                # a bullet of its own list, so in the letter too (a bullet is the letter's
+                # lines joined): the usual finding is settled without searching the letter
+                continue
             field = f"{list_name}[{i}].text"
             quote = short(finding.text)
             if not finding.text.strip():
@@ -117,13 +122,11 @@ def check_finding_texts(text: str, letter: Letter) -> list[Issue]:
                         found=finding.text,
                     )
                 )
-            elif squash(finding.text) in own_index:
-                continue
-            elif not own and squash(finding.text) not in other_index:
+            elif not own and key not in other_index:
                 # This list's heading was not read, so the text cannot say which bullet this
                 # is meant to be; check_finding_lists has already warned.
                 continue
-            elif squash(finding.text) in other_index or (
+            elif key in other_index or (
                 _part_of(finding.text, own) is None and _part_of(finding.text, other) is not None
             ):
                 issues.append(
