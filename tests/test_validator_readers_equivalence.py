@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import cache
 
@@ -22,11 +23,13 @@ from ofsted_extractor.validators import findings as fnd
 from ofsted_extractor.validators import inspections as insp
 from ofsted_extractor.validators import layout, reading
 from ofsted_extractor.validators.reading import HEADING_LINE, paragraph_around, read_bullets
-from ofsted_extractor.validators.text import contains, find_span, squash
+from ofsted_extractor.validators.text import contains, find_span, needle_pattern, squash
 from tests.test_validator_speed_equivalence import (
     _letters,
     _list_soup,
     _old_layout_sections,
+    _old_squash,
+    _old_squashed,
     _random_strings,
 )
 
@@ -300,3 +303,70 @@ def test_a_blank_finding_is_empty_even_where_a_bullet_is_blank(
     letter = Letter(strengths=[Finding(text=" ", topic="other")])
     codes = [i.code for i in fnd.check_finding_texts("Strengths\n- Good schools.", letter)]
     assert codes == ["finding.text_empty"]
+
+
+# --- validators.text: spans and containment --------------------------------------------------------
+
+
+class _OldHay:
+    """validators.text._Squashed as it was built before its fast paths (every field at once)."""
+
+    def __init__(self, haystack: str) -> None:
+        fields = _old_squashed(haystack)
+        self.text, self.sq, self.first, self.last, self.shift, self.lower = fields  # type: ignore[assignment]
+
+    def at(self, k: int) -> int:
+        j = bisect_right(self.sq, k) - 1
+        if j >= 0 and self.sq[j] == k:
+            return self.first[j]
+        return k + (self.shift[j] if j >= 0 else 0)
+
+    def end(self, k: int) -> int:
+        j = bisect_right(self.sq, k) - 1
+        if j >= 0 and self.sq[j] == k:
+            return self.last[j]
+        return self.at(k) + 1
+
+
+def _old_find_span(
+    haystack: str, needle: str, start: int = 0, *, ignore_case: bool = False
+) -> tuple[int, int] | None:
+    """validators.text.find_span before its fast paths, case ignored or kept."""
+    key = _old_squash(needle)
+    if not key:
+        return None
+    hay = _OldHay(haystack)
+    text = hay.text
+    if ignore_case:
+        if hay.lower is None or len(key.lower()) != len(key):
+            m = needle_pattern(needle, ignore_case).search(haystack, start)
+            return (m.start(), m.end()) if m else None
+        text, key = hay.lower, key.lower()
+    i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
+    while True:
+        k = text.find(key, i)
+        if k < 0:
+            return None
+        first, last = hay.at(k), hay.end(k + len(key) - 1)
+        if first >= start:
+            return first, last
+        i = k + 1
+
+
+def test_spans_and_containment_are_what_the_old_search_found() -> None:
+    rng = random.Random(59)
+    haystacks = [*_texts()[::3], *_random_strings(1500, 61), "\u0130stanbul  x", "a \u212a  b"]
+    found = 0
+    for haystack in haystacks:
+        needles = _needles(haystack, rng, 2)
+        needles += [needles[0].upper(), needles[1].lower(), "\u0130", "\u212a", "\u017f"]
+        for needle in needles:
+            for ignore_case in (False, True):
+                for start in (0, rng.randint(0, len(haystack)), len(haystack) + 2):
+                    want = _old_find_span(haystack, needle, start, ignore_case=ignore_case)
+                    got = find_span(haystack, needle, start, ignore_case=ignore_case)
+                    assert got == want, (haystack[:80], needle, start, ignore_case)
+                    found += want is not None
+                want_any = _old_find_span(haystack, needle, ignore_case=ignore_case) is not None
+                assert contains(haystack, needle, ignore_case=ignore_case) == want_any
+    assert found > 3000

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from ofsted_extractor.textutil import MONTHS
 from ofsted_extractor.textutil import NUMBER_WORDS as _WORDS
@@ -89,10 +89,19 @@ class _Squashed:
         self._spaced = spaced
         # most needles and finding texts: no run to squash, so no pattern runs
         self.text = _SPACE_RUN.sub(" ", spaced) if "  " in spaced else spaced
+        # found when first asked for (functools.cached_property takes a lock on every read)
+        self._runs_found: tuple[list[int], list[int], list[int], list[int]] | None = None
+        self._lower_found = False
+        self._lower: str | None = None
 
-    @cached_property
+    @property
     def _runs(self) -> tuple[list[int], list[int], list[int], list[int]]:
         """sq, first, last and shift (haystack index minus squashed index after run j)."""
+        if self._runs_found is None:
+            self._runs_found = self._find_runs()
+        return self._runs_found
+
+    def _find_runs(self) -> tuple[list[int], list[int], list[int], list[int]]:
         sq: list[int] = []
         first: list[int] = []
         last: list[int] = []
@@ -111,6 +120,11 @@ class _Squashed:
         return sq, first, last, shift
 
     @property
+    def squashed_any(self) -> bool:
+        """True when some whitespace run of two or more characters was made one space."""
+        return len(self.text) != len(self._spaced)
+
+    @property
     def sq(self) -> list[int]:
         return self._runs[0]
 
@@ -126,12 +140,15 @@ class _Squashed:
     def shift(self) -> list[int]:
         return self._runs[3]
 
-    @cached_property
+    @property
     def lower(self) -> str | None:
         """The squashed text lower-cased, for a search that ignores case; None when str.lower()
         changes the length of a character ("İ"), so the search falls back to a regex."""
-        lowered = self.text.lower()
-        return lowered if len(lowered) == len(self.text) else None
+        if not self._lower_found:
+            lowered = self.text.lower()
+            self._lower = lowered if len(lowered) == len(self.text) else None
+            self._lower_found = True
+        return self._lower
 
     def at(self, k: int) -> int:
         """Haystack index of squashed[k] (a whitespace run's first character)."""
@@ -174,12 +191,12 @@ def find_span(
             m = needle_pattern(needle, ignore_case).search(haystack, start)
             return (m.start(), m.end()) if m else None
         text, key = hay.lower, key.lower()
-    # the squashed index of the first character at or after `start` (the same index when no run
-    # was squashed)
-    if not hay.sq:
-        i = min(start, len(text))
-    else:
-        i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
+    if not hay.squashed_any:
+        # the squashed text is the haystack's characters one to one: a match is its own span
+        k = text.find(key, min(start, len(text)))
+        return None if k < 0 else (k, k + len(key))
+    # the squashed index of the first character at or after `start`
+    i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
     while True:
         k = text.find(key, i)
         if k < 0:
