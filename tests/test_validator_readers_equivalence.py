@@ -22,7 +22,15 @@ from ofsted_extractor.schema import Finding, Letter
 from ofsted_extractor.validators import findings as fnd
 from ofsted_extractor.validators import inspections as insp
 from ofsted_extractor.validators import layout, reading
-from ofsted_extractor.validators.reading import HEADING_LINE, paragraph_around, read_bullets
+from ofsted_extractor.validators.reading import (
+    BULLET_LINE,
+    BULLET_LISTS,
+    CLOSING_PARAGRAPH,
+    GLYPH_ONLY_LINE,
+    HEADING_LINE,
+    paragraph_around,
+    read_bullets,
+)
 from ofsted_extractor.validators.text import contains, find_span, needle_pattern, squash
 from tests.test_validator_speed_equivalence import (
     _letters,
@@ -370,3 +378,68 @@ def test_spans_and_containment_are_what_the_old_search_found() -> None:
                 want_any = _old_find_span(haystack, needle, ignore_case=ignore_case) is not None
                 assert contains(haystack, needle, ignore_case=ignore_case) == want_any
     assert found > 3000
+
+
+# --- validators.reading: the bullets ------------------------------------------------------------
+
+
+def _old_bullets_in(lines: list[str]) -> list[str]:
+    """validators.reading._bullets_in before it tried the glyph-only pattern second."""
+    if not any(BULLET_LINE.match(line) or GLYPH_ONLY_LINE.match(line) for line in lines):
+        return reading._paragraphs(lines)
+    bullets: list[str] = []
+    previous_blank = True
+    glyph_waiting = False
+    for line in lines:
+        if not line.strip():
+            previous_blank = True
+            continue
+        m = BULLET_LINE.match(line)
+        if GLYPH_ONLY_LINE.match(line):
+            glyph_waiting = True
+        elif m:
+            bullets.append(m["text"])
+            glyph_waiting = False
+        elif glyph_waiting:
+            bullets.append(line)
+            glyph_waiting = False
+        elif bullets and not previous_blank:
+            bullets[-1] += " " + line
+        previous_blank = False
+    return bullets
+
+
+def _old_read_bullets(text: str) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {key: [] for key in BULLET_LISTS}
+    for key, section in reading._sections(text):
+        if section is not None:
+            lines = text[section[0] : section[1]].splitlines()
+            bullets = _old_bullets_in(lines)
+            result[key] = [_old_squash(CLOSING_PARAGRAPH.sub("", b)) for b in bullets]
+    return result
+
+
+def _bullet_soup() -> list[str]:
+    """Lists in odd shapes: glyphs alone on their lines, numbers, wrapped lines, closings."""
+    rng = random.Random(67)
+    pieces = [
+        "- one bullet", "\u2022", "\uf0b7", "1. first", "(a) lettered", "b) also", "  wrapped on",
+        "", "   ", "- ", "* starred", "\u2013 dashed", "This is provided here", "PROVIDED",
+        "- glued This children's services assessment is provided in accordance with it",
+        "- \u017fo provided", "\t- tabbed",
+    ]  # fmt: skip
+    texts = []
+    for soup in _random_strings(800, 71):
+        lines = [rng.choice(pieces) for _ in range(rng.randint(1, 12))]
+        lines.insert(rng.randint(0, 2), rng.choice(["Strengths", "Areas for improvement"]))
+        texts.append(soup + "\n" + "\n".join(lines) + "\n" + rng.choice(["", "Yours sincerely"]))
+    return texts
+
+
+def test_the_bullets_are_what_the_line_by_line_reading_found() -> None:
+    read = 0
+    for text in [*_texts(), *_bullet_soup()]:
+        want = _old_read_bullets(text)
+        assert read_bullets(text) == want, repr(text)
+        read += sum(map(len, want.values()))
+    assert read > 3000

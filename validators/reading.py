@@ -293,8 +293,14 @@ def _bullets(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     result: dict[str, tuple[str, ...]] = {key: () for key in BULLET_LISTS}
     for key, section in _sections(text):
         if section is not None:
-            lines = text[section[0] : section[1]].splitlines()
-            result[key] = tuple(squash(_cut_closing(b)) for b in _bullets_in(lines))
+            body = text[section[0] : section[1]]
+            bullets = _bullets_in(body.splitlines())
+            if body.isascii() and "provided" not in lowered(text)[section[0] : section[1]]:
+                # no bullet holds the closing paragraph (a bullet is the section's lines
+                # joined, and every match of CLOSING_PARAGRAPH holds "provided")
+                result[key] = tuple(map(squash, bullets))
+            else:
+                result[key] = tuple(squash(_cut_closing(b)) for b in bullets)
     return tuple(result.items())
 
 
@@ -316,12 +322,13 @@ def _bullets_in(lines: list[str]) -> list[str]:
         if not line.strip():
             previous_blank = True
             continue
+        # a bullet line has text after its glyph, a glyph-only line none: at most one matches
         m = BULLET_LINE.match(line)
-        if GLYPH_ONLY_LINE.match(line):
-            glyph_waiting = True
-        elif m:
+        if m:
             bullets.append(m["text"])
             glyph_waiting = False
+        elif GLYPH_ONLY_LINE.match(line):
+            glyph_waiting = True
         elif glyph_waiting:
             bullets.append(line)
             glyph_waiting = False

@@ -47,6 +47,10 @@ _EVERY_SPACE = str.maketrans(dict.fromkeys(WHITESPACE_CHARS, " "))
 _SPACE_RUN = re.compile("  +")
 
 
+# Every ASCII whitespace character (what str.isspace and \s accept) made a space, as bytes.
+_ASCII_SPACE_BYTES = bytes(32 if c < 128 and chr(c) in WHITESPACE_CHARS else c for c in range(256))
+
+
 @lru_cache(maxsize=8192)
 def squash(s: str) -> str:
     """Return `s` with typographic quotes/dashes folded and every whitespace run made one space.
@@ -55,7 +59,14 @@ def squash(s: str) -> str:
     splits at the runs of whitespace (the characters WHITESPACE_CHARS lists) and drops them at the
     ends: what replacing each run by a space and stripping gives, without a replacement per
     space."""
-    return " ".join((s if s.isascii() else s.translate(_FOLD)).split())
+    if s.isascii():
+        # every whitespace character made a space by a byte table: when no two stand together,
+        # squashing is stripping (str.split and join make a string per word)
+        spaced = s.encode("ascii").translate(_ASCII_SPACE_BYTES)
+        if b"  " not in spaced:
+            return spaced.decode("ascii").strip(" ")
+        return " ".join(s.split())
+    return " ".join(s.translate(_FOLD).split())
 
 
 @lru_cache(maxsize=4096)
@@ -165,10 +176,6 @@ class _Squashed:
         if j >= 0 and sq[j] == k:
             return last[j]
         return self.at(k) + 1
-
-
-# Every ASCII whitespace character (what str.isspace and \s accept) made a space, as bytes.
-_ASCII_SPACE_BYTES = bytes(32 if c < 128 and chr(c) in WHITESPACE_CHARS else c for c in range(256))
 
 
 @lru_cache(maxsize=64)
