@@ -28,6 +28,7 @@ from ofsted_extractor.validators.reading import (
     CLOSING_PARAGRAPH,
     GLYPH_ONLY_LINE,
     HEADING_LINE,
+    STRENGTHS_HEADING,
     paragraph_around,
     read_bullets,
 )
@@ -443,3 +444,54 @@ def test_the_bullets_are_what_the_line_by_line_reading_found() -> None:
         assert read_bullets(text) == want, repr(text)
         read += sum(map(len, want.values()))
     assert read > 3000
+
+
+# --- validators.reading: the summary ---------------------------------------------------------------
+
+
+def _old_read_summary(text: str) -> str | None:
+    """validators.reading.read_summary before it looked for the heading by its word."""
+    verdict = reading.VERDICT_LINE.search(text)
+    if verdict is None:
+        return None
+    lines = text[verdict.end() :].splitlines()
+    end = next((i for i, line in enumerate(lines) if STRENGTHS_HEADING.match(line)), None)
+    if end is None:
+        return None
+    paragraphs: list[list[str]] = [[]]
+    for line in lines[1:end]:
+        if reading.RULE_LINE.match(line):
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        paragraphs[-1].append(line)
+    joined = [_old_squash(" ".join(p)) for p in paragraphs if p]
+    return "\n\n".join(joined) if joined else None
+
+
+def _summary_soup() -> list[str]:
+    """Verdict lines, rules, paragraphs and Strengths headings in odd orders and line breaks."""
+    rng = random.Random(73)
+    pieces = [
+        "Children's services assessment\tPerforms well (3)", "------\t----", "", "Strengths",
+        "## **Key strengths**", "strengths:", "the strengths of it", "Areas for improvement",
+        "Children's services assessment Performs poorly Strengths", "\r", "a\x0cb", "x\x1cy",
+        "Children's services assessment\n  performs adequately", "STRENGTHS", "\u017ftrengths",
+        "intro\x0cStrengths", "text\r------", "line\x1e## Strengths", "words\x0b\x0bmore",
+    ]  # fmt: skip
+    texts = []
+    for soup in _random_strings(1500, 79):
+        lines = soup.split(" ")
+        for _ in range(rng.randint(1, 6)):
+            lines.insert(rng.randint(0, len(lines)), rng.choice(pieces))
+        texts.append(rng.choice(["\n", "\n\n", " \n"]).join(lines))
+    return texts
+
+
+def test_the_summary_is_what_the_line_by_line_reading_found() -> None:
+    found = 0
+    for text in [*_texts(), *_summary_soup()]:
+        want = _old_read_summary(text)
+        assert reading.read_summary(text) == want, repr(text)
+        found += want is not None
+    assert found > 500

@@ -356,13 +356,23 @@ def read_summary(text: str) -> str | None:
     verdict = _verdict_line(text)
     if verdict is None:
         return None
-    lines = text[verdict.end() :].splitlines()
-    end = next((i for i, line in enumerate(lines) if STRENGTHS_HEADING.match(line)), None)
-    if end is None:
-        return None
+    rest = text[verdict.end() :]
+    if rest.isascii() and not any(b in rest for b in _OTHER_LINE_BREAKS):
+        # the lines are split at "\n" alone: the heading is looked for only on the lines
+        # holding "strengths", and the lines above it are the summary's
+        head = _strengths_line(text, verdict.end())
+        if head is None:
+            return None
+        body = text[verdict.end() : head].split("\n")[1:-1]
+    else:
+        lines = rest.splitlines()
+        end = next((i for i, line in enumerate(lines) if STRENGTHS_HEADING.match(line)), None)
+        if end is None:
+            return None
+        # lines[0] is the rest of the verdict line itself.
+        body = lines[1:end]
     paragraphs: list[list[str]] = [[]]
-    # lines[0] is the rest of the verdict line itself.
-    for line in lines[1:end]:
+    for line in body:
         if RULE_LINE.match(line):
             if paragraphs[-1]:
                 paragraphs.append([])
@@ -370,6 +380,26 @@ def read_summary(text: str) -> str | None:
         paragraphs[-1].append(line)
     joined = [squash(" ".join(p)) for p in paragraphs if p]
     return "\n\n".join(joined) if joined else None
+
+
+# The line breaks of ASCII text str.splitlines splits at besides "\n".
+_OTHER_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e"
+
+
+def _strengths_line(text: str, base: int) -> int | None:
+    """Where the first line of ASCII `text` after `base` that STRENGTHS_HEADING matches starts
+    (`base` itself when it is the line `base` is on), or None; the lines are split at "\n"."""
+    low = lowered(text)
+    at = low.find("strengths", base)
+    while at >= 0:
+        start = text.rfind("\n", base, at)
+        start = base if start < 0 else start + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if STRENGTHS_HEADING.match(text[start:end]):
+            return start
+        at = low.find("strengths", end)
+    return None
 
 
 def paragraph_around(text: str, pos: int) -> tuple[int, int]:
