@@ -14,6 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import cache
+from itertools import pairwise
 
 import pytest
 
@@ -495,3 +496,71 @@ def test_the_summary_is_what_the_line_by_line_reading_found() -> None:
         assert reading.read_summary(text) == want, repr(text)
         found += want is not None
     assert found > 500
+
+
+# --- validators.layout: the cues counted ----------------------------------------------------------
+
+
+def _old_count_bullet_cues(lines: list[str], furniture: set[str]) -> int | None:
+    """validators.layout.count_bullet_cues before it read each line once."""
+    kept = [
+        line
+        for line in lines
+        if not line.strip()
+        or not (
+            line.strip() in furniture
+            or layout._PAGE_NUMBER.match(line)
+            or layout._LETTERHEAD.fullmatch(line.strip())
+        )
+    ]
+    text_lines = [line for line in kept if line.strip()]
+    if not text_lines:
+        return 0
+    cued = sum(1 for line in text_lines if layout._CUED_LINE.match(line))
+    alone = [bool(layout._GLYPH_ALONE.match(line)) for line in text_lines]
+    if any(a and b for a, b in pairwise(alone)):
+        return None
+    if cued:
+        return cued
+    first_indent = layout._indent(text_lines[0])
+    if any(layout._indent(line) != first_indent for line in text_lines):
+        return sum(1 for line in text_lines if layout._indent(line) == first_indent)
+    starts = 0
+    after_blank = True
+    for line in kept:
+        if not line.strip():
+            after_blank = True
+            continue
+        if after_blank:
+            starts += 1
+        after_blank = False
+    if starts == 1 and len(text_lines) > 1:
+        return None
+    return starts
+
+
+def _cue_soup() -> list[list[str]]:
+    rng = random.Random(83)
+    pieces = [
+        "\u2022", " \uf0b7 ", "\u2022\t", "\u2022\x0b", "- one", "  wrapped", "", "   ", "3",
+        "Page 2 of 4", "PAGE 3", "\u0663", "2 / 4", "\u00b2", "1. first", "(a) second",
+        "Aviation House", "www.ofsted.gov.uk", "T 0300 123 1231", "\tindented", "plain line",
+        "\u3000\u2022", "p", "page", "*", "\u2013 dash",
+    ]  # fmt: skip
+    return [[rng.choice(pieces) for _ in range(rng.randint(0, 12))] for _ in range(4000)]
+
+
+def test_the_cues_are_counted_as_line_by_line() -> None:
+    cases: list[tuple[list[str], set[str]]] = []
+    originals = [raw for raw, _text in _letters()]
+    originals += [v for raw in originals[::5] for v in _hostile(raw)]
+    for original in originals:
+        furniture = layout._furniture(original)
+        cases += [(ls, furniture) for ls in layout._sections(original).values() if ls is not None]
+    cases += [(ls, {"Aviation House", "\u2022"}) for ls in _cue_soup()]
+    counted = set()
+    for lines, furniture in cases:
+        want = _old_count_bullet_cues(lines, furniture)
+        assert layout.count_bullet_cues(lines, furniture) == want, (lines, furniture)
+        counted.add(want)
+    assert {None, 0, 1, 2, 3} <= counted

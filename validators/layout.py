@@ -210,23 +210,30 @@ def count_bullet_cues(lines: list[str], furniture: set[str]) -> int | None:
     indented unlike the list's first line, every line indented like the first starts a bullet
     (a hanging or indented first line); else each blank-line-separated block is one. Page
     numbers, recurring lines and letterhead lines are not read."""
-    kept = [
-        line
-        for line in lines
-        if not line.strip()
-        or not (
-            line.strip() in furniture
-            or _PAGE_NUMBER.match(line)
-            or _LETTERHEAD.fullmatch(line.strip())
-        )
-    ]
-    text_lines = [line for line in kept if line.strip()]
+    kept: list[str] = []
+    text_lines: list[str] = []
+    alone: list[bool] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            kept.append(line)
+            continue
+        # a page number opens with a digit or "page"
+        if (
+            stripped in furniture
+            or ((stripped[0].isdigit() or stripped[0] in "pP") and _PAGE_NUMBER.match(line))
+            or _LETTERHEAD.fullmatch(stripped)
+        ):
+            continue
+        kept.append(line)
+        text_lines.append(line)
+        # Glyphs alone on their lines (the glyph is all a stripped line holds), two or more in
+        # a row: the converter set all the glyphs apart from their texts (pdftotext), so the
+        # count is known but not where each text ends.
+        alone.append(len(stripped) == 1 and _GLYPH_ALONE.match(line) is not None)
     if not text_lines:
         return 0
     cued = sum(1 for line in text_lines if _CUED_LINE.match(line))
-    # Glyphs alone on their lines, two or more in a row: the converter set all the glyphs
-    # apart from their texts (pdftotext), so the count is known but not where each text ends.
-    alone = [bool(_GLYPH_ALONE.match(line)) for line in text_lines]
     if any(a and b for a, b in pairwise(alone)):
         return None
     if cued:
