@@ -89,31 +89,8 @@ _HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
 
 def _heading_index(original: str, name: str) -> int | None:
     """Index of the first line of the original that `_HEADING[name]` matches, or None."""
-    head = _heading_at(original, name)
-    return None if head is None else head[0]
-
-
-def _heading_at(original: str, name: str) -> tuple[int, int] | None:
-    """(index, offset in _joined) of the first line `_HEADING[name]` matches, or None."""
     lines, rx = _lines(original), _HEADING[name]
-    joined = _joined(original)
-    if not joined.isascii():
-        index = next((i for i, line in enumerate(lines) if rx.match(line)), None)
-        if index is None:
-            return None
-        return index, sum(len(line) + 1 for line in lines[:index])
-    low = lowered(joined)
-    at = low.find(_HEADING_WORD[name])
-    while at >= 0:
-        # the line holding the word, each line tried once; its index is counted only for the
-        # line that matches
-        start = joined.rfind("\n", 0, at) + 1
-        end = joined.find("\n", at)
-        end = len(joined) if end < 0 else end
-        if rx.match(joined[start:end]):
-            return joined.count("\n", 0, start), start
-        at = low.find(_HEADING_WORD[name], end)
-    return None
+    return next((i for i, line in enumerate(lines) if rx.match(line)), None)
 
 
 def _may_end(line: str) -> bool:
@@ -127,68 +104,93 @@ def _may_end(line: str) -> bool:
 
 def _sections(original: str) -> dict[str, list[str] | None]:
     """The lines under each list heading of the original."""
+    joined = _joined(original)
+    if joined.isascii():
+        return _ascii_sections(joined)
     lines = _lines(original)
-    heads = {name: _heading_at(original, name) for name in _HEADING}
+    heads = {name: _heading_index(original, name) for name in _HEADING}
     sections: dict[str, list[str] | None] = {}
     for name, head in heads.items():
         if head is None:
             sections[name] = None
             continue
-        index = head[0]
-        stop = min([len(lines), *(h[0] for h in heads.values() if h is not None and h[0] > index)])
-        end = _end_line(original, head, stop)
-        if end is None:
-            sections[name] = list(lines[index + 1 : stop])
-            continue
-        k, cut = end
-        body = list(lines[index + 1 : k])
-        if lines[k][:cut].strip():
-            body.append(lines[k][:cut])
+        stop = min([len(lines), *(h for h in heads.values() if h is not None and h > head)])
+        body: list[str] = []
+        for line in lines[head + 1 : stop]:
+            end = _END.search(line) if _may_end(line) else None
+            if end:
+                if line[: end.start()].strip():
+                    body.append(line[: end.start()])
+                break
+            body.append(line)
         sections[name] = body
     return sections
 
 
-# A word every match of _END holds (CLOSING_WORDING ends "is provided", SIGN_OFF_WORDING is
-# "Yours sincerely" or "Yours faithfully"), lower-cased.
-_END_WORDS = ("provided", "sincerely", "faithfully")
+# A word every match of one of _END's wordings holds, lower-cased: CLOSING_WORDING ends "is
+# provided", SIGN_OFF_WORDING is "Yours sincerely" or "Yours faithfully".
+_END_WORDS = ("provided", "yours")
 
 
-def _end_line(original: str, head: tuple[int, int], stop: int) -> tuple[int, int] | None:
-    """(line index, offset in it) of the first _END after the heading line `head` (index,
-    offset) and before line `stop`, or None. In ASCII text only the lines holding a word every
-    match holds are searched ("provided" of the closing paragraph, "sincerely" or "faithfully"
-    of the sign-off, in any case): found in the lower-cased text, each once."""
-    lines, joined = _lines(original), _joined(original)
-    if not joined.isascii():
-        for k in range(head[0] + 1, stop):
-            if _may_end(lines[k]) and (m := _END.search(lines[k])):
-                return k, m.start()
-        return None
+def _ascii_sections(joined: str) -> dict[str, list[str] | None]:
+    """_sections of an ASCII original, read by offsets in its joined lines: a heading is tried
+    only on the lines holding its word, the end only on the lines holding a word every end
+    holds, and only the lists' own lines are split."""
     low = lowered(joined)
-    pos = joined.find("\n", head[1]) + 1  # where line head + 1 starts
-    if pos == 0:
-        return None  # the heading is the last line
-    k = head[0] + 1  # the index of the line starting at pos
-    words = {word: low.find(word, pos) for word in _END_WORDS}
-    while True:
-        # the next of those words at or after pos: each word's next place is kept, so the text
-        # is searched once whatever the number of lines holding them
-        for word, at in words.items():
-            if 0 <= at < pos:
-                words[word] = low.find(word, pos)
-        found = [at for at in words.values() if at >= 0]
-        if not found:
-            return None
-        at = min(found)
-        k += joined.count("\n", pos, at)
-        if k >= stop:
-            return None
-        if m := _END.search(lines[k]):
-            return k, m.start()
+    heads = {name: _ascii_heading(joined, low, name) for name in _HEADING}
+    sections: dict[str, list[str] | None] = {}
+    for name, head in heads.items():
+        if head is None:
+            sections[name] = None
+            continue
+        start = joined.find("\n", head) + 1  # where the line after the heading starts
+        nexts = [h for h in heads.values() if h is not None and h > head]
+        if start == 0 or (nexts and min(nexts) <= start):
+            sections[name] = []  # the heading is the last line, or the next one follows it
+            continue
+        stop = min(nexts) - 1 if nexts else len(joined)  # the list's lines end at stop
+        sections[name] = _ascii_body(joined, low, start, stop)
+    return sections
+
+
+def _ascii_heading(joined: str, low: str, name: str) -> int | None:
+    """Where the first line `_HEADING[name]` matches starts in ASCII `joined`, or None; only
+    the lines holding its word in any case are tried, each once."""
+    word, rx = _HEADING_WORD[name], _HEADING[name]
+    at = low.find(word)
+    while at >= 0:
+        start = joined.rfind("\n", 0, at) + 1
+        end = joined.find("\n", at)
+        end = len(joined) if end < 0 else end
+        if rx.match(joined[start:end]):
+            return start
+        at = low.find(word, end)
+    return None
+
+
+def _ascii_body(joined: str, low: str, start: int, stop: int) -> list[str]:
+    """The lines of joined[start:stop] up to the first that _END matches, with what stands
+    before the match on that line when it is not blank. Only the lines holding a word every
+    match holds are searched, found in the lower-cased `low` within the list's own lines."""
+    at = min(_found(low, word, start, stop) for word in _END_WORDS)
+    while at < stop:
+        line_start = joined.rfind("\n", 0, at) + 1
         line_end = joined.find("\n", at)
-        if line_end < 0:
-            return None
-        pos, k = line_end + 1, k + 1
+        line_end = len(joined) if line_end < 0 else line_end
+        line = joined[line_start:line_end]
+        if m := _END.search(line):
+            body = joined[start : line_start - 1].split("\n") if line_start > start else []
+            if line[: m.start()].strip():
+                body.append(line[: m.start()])
+            return body
+        at = min(_found(low, word, line_end, stop) for word in _END_WORDS)
+    return joined[start:stop].split("\n")
+
+
+def _found(low: str, word: str, start: int, stop: int) -> int:
+    """Where `word` first stands wholly inside low[start:stop], else `stop`."""
+    at = low.find(word, start, stop)
+    return stop if at < 0 else at
 
 
 def _furniture(original: str) -> set[str]:
