@@ -38,6 +38,7 @@ from tests.test_validator_speed_equivalence import (
     _letters,
     _list_soup,
     _old_layout_sections,
+    _old_sections,
     _old_squash,
     _old_squashed,
     _random_strings,
@@ -564,3 +565,35 @@ def test_the_cues_are_counted_as_line_by_line() -> None:
         assert layout.count_bullet_cues(lines, furniture) == want, (lines, furniture)
         counted.add(want)
     assert {None, 0, 1, 2, 3} <= counted
+
+
+# --- validators.reading: where the lists end --------------------------------------------------------
+
+
+def _closing_soup() -> list[str]:
+    """Lists ended (or not) by closings among other "this" and "provided" words."""
+    rng = random.Random(89)
+    pieces = [
+        "Strengths", "Areas for further improvement", "- provided by this school",
+        "This children's services assessment is provided in accordance with section 138",
+        "THIS CHILDREN'S\nSERVICES ASSESSMENT IS\tPROVIDED.", "thisthis children's services "
+        "assessment is provided", "This children\u2019s services assessment is provided",
+        "this is provided", "provided", "this", "This children's services assessment is "
+        "providedly", "  Yours sincerely", "x Yours faithfully", "Yours\n sincerely",
+    ]  # fmt: skip
+    texts = []
+    for soup in _random_strings(1500, 97):
+        words = soup.split(" ")
+        for _ in range(rng.randint(1, 7)):
+            words.insert(rng.randint(0, len(words)), rng.choice(pieces))
+        texts.append(rng.choice(["\n", " ", "\n\n"]).join(words))
+    return texts
+
+
+def test_the_lists_end_where_the_pattern_ends_them() -> None:
+    ended = 0
+    for text in [*_texts(), *_closing_soup()]:
+        want = _old_sections(text)
+        assert reading._sections(text) == want, repr(text)
+        ended += any(s is not None and s[1] < len(text) for _k, s in want)
+    assert ended > 500

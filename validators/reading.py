@@ -230,7 +230,8 @@ def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
         start = head[1]
         ends = [len(text)]
         ends += [h[0] for h in heads.values() if h is not None and h[0] > start]
-        closing = _lists_end(text, low, start)
+        # an end at or after the next heading changes nothing, so it is looked for before it
+        closing = _lists_end(text, low, start, min(ends))
         if closing is not None:
             ends.append(closing)
         sections[key] = (start, min(ends))
@@ -253,23 +254,34 @@ def _heading_line(
     return None
 
 
-def _lists_end(text: str, low: str | None, start: int) -> int | None:
-    """Where LISTS_END first matches at or after `start`, or None. In ASCII text it is tried only
-    where a match can begin: at a "this" (the closing paragraph) and at the start of a line whose
-    first word is "yours" (the sign-off)."""
+def _lists_end(text: str, low: str | None, start: int, limit: int) -> int | None:
+    """Where LISTS_END first matches at or after `start`, or None; None too when that is at or
+    after `limit`, a line start (the next heading) or the text's end: no match starting before
+    it reaches past it, since no heading line is part of a closing or sign-off.
+
+    In ASCII text it is tried only where a match can begin: at the "this" that opens the closing
+    paragraph, the last one before each "provided" (the closing's last word: no other "this"
+    stands between), and at the start of a line whose first word is "yours" (the sign-off)."""
     if low is None:
         m = LISTS_END.search(text, start)
         return m.start() if m else None
-    closing = low.find("this", start)
-    while closing >= 0 and not LISTS_END.match(text, closing):
-        closing = low.find("this", closing + 1)
-    sign_off = low.find("yours", start)
+    closing = -1
+    after = start  # the closing that ends at a "provided" begins after the one before it
+    provided = low.find("provided", start, limit)
+    while provided >= 0:
+        this = low.rfind("this", after, provided)
+        if this >= 0 and LISTS_END.match(text, this):
+            closing = this
+            break
+        after = provided
+        provided = low.find("provided", provided + 1, limit)
+    sign_off = low.find("yours", start, limit)
     while sign_off >= 0:
         line = text.rfind("\n", 0, sign_off) + 1
         if line >= start and not text[line:sign_off].strip() and LISTS_END.match(text, line):
             sign_off = line
             break
-        sign_off = low.find("yours", sign_off + 1)
+        sign_off = low.find("yours", sign_off + 1, limit)
     found = [at for at in (closing, sign_off) if at >= 0]
     return min(found) if found else None
 
