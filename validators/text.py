@@ -238,12 +238,27 @@ def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
     key = squash(needle)
     if not key:
         return False
-    hay = _squashed(haystack)
+    if len(haystack) > _SHORT_HAYSTACK:
+        hay = _squashed(haystack)
+        text, lower = hay.text, hay.lower if ignore_case else None
+    else:
+        # a short haystack (a finding, an evidence) is squashed by the cached `squash`, which
+        # the checks have often asked already; its stripped ends hold no match of a needle
+        # without whitespace at its edges
+        text = squash(haystack)
+        lower = text.lower() if ignore_case else None
+        if lower is not None and len(lower) != len(text):
+            lower = None
     if not ignore_case:
-        return key in hay.text
-    if hay.lower is None or len(key.lower()) != len(key):
+        return key in text
+    if lower is None or len(key.lower()) != len(key):
         return needle_pattern(needle, ignore_case).search(haystack) is not None
-    return key.lower() in hay.lower
+    return key.lower() in lower
+
+
+#: Longer haystacks (the letter) are squashed into _squashed's small cache, not squash's large
+#: one: squash keeps 8192 strings.
+_SHORT_HAYSTACK = 1000
 
 
 @lru_cache(maxsize=8)
