@@ -597,3 +597,37 @@ def test_the_lists_end_where_the_pattern_ends_them() -> None:
         assert reading._sections(text) == want, repr(text)
         ended += any(s is not None and s[1] < len(text) for _k, s in want)
     assert ended > 500
+
+
+# --- validators.reading: the verdict line -------------------------------------------------------
+
+
+def _verdict_soup() -> list[str]:
+    rng = random.Random(101)
+    pieces = [
+        "Children's services assessment\tPerforms adequately (2)",
+        "CHILDREN'S SERVICES ASSESSMENT\n  performs well",
+        "children's services assessment\n\nPerforms poorly",
+        "children's children's services assessment performs excellently (4)",
+        "4\tPerforms excellently\tAn organisation", "performs", "children", "children's centres",
+        "Children's services assessment performs", "Children\u2019s services assessment Performs well",
+        "Children's services assessment performsperforms well", "children's services assessment "
+        "performs   excellently ( 3 )", "performs children's services assessment performs well",
+    ]  # fmt: skip
+    texts = []
+    for soup in _random_strings(1500, 103):
+        words = soup.split(" ")
+        for _ in range(rng.randint(1, 5)):
+            words.insert(rng.randint(0, len(words)), rng.choice(pieces))
+        texts.append(rng.choice(["\n", " ", "\n\n"]).join(words))
+    return texts
+
+
+def test_the_verdict_line_is_the_one_the_pattern_finds() -> None:
+    found = 0
+    for text in [*_texts(), *_verdict_soup()]:
+        want = reading.VERDICT_LINE.search(text)
+        got = reading._verdict_line.__wrapped__(text)
+        assert (got and got.span()) == (want and want.span()), repr(text)
+        found += want is not None
+    assert found > 1000

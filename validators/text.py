@@ -87,6 +87,9 @@ class _Squashed:
     nothing else).
     """
 
+    # a letter's checks build a score of these, most for a finding or an evidence
+    __slots__ = ("_lower", "_lower_found", "_runs_found", "_spaced", "text")
+
     def __init__(self, haystack: str) -> None:
         # the folding table maps only non-ASCII characters
         folded = haystack if haystack.isascii() else haystack.translate(_FOLD)
