@@ -172,7 +172,10 @@ def _ascii_body(joined: str, low: str, start: int, stop: int) -> list[str]:
     """The lines of joined[start:stop] up to the first that _END matches, with what stands
     before the match on that line when it is not blank. Only the lines holding a word every
     match holds are searched, found in the lower-cased `low` within the list's own lines."""
-    at = min(_found(low, word, start, stop) for word in _END_WORDS)
+    # each word's next place, found again only once passed, so the list's lines are searched
+    # once whatever the number of lines holding the words
+    places = {word: _found(low, word, start, stop) for word in _END_WORDS}
+    at = min(places.values())
     while at < stop:
         line_start = joined.rfind("\n", 0, at) + 1
         line_end = joined.find("\n", at)
@@ -183,7 +186,10 @@ def _ascii_body(joined: str, low: str, start: int, stop: int) -> list[str]:
             if line[: m.start()].strip():
                 body.append(line[: m.start()])
             return body
-        at = min(_found(low, word, line_end, stop) for word in _END_WORDS)
+        for word, place in places.items():
+            if place < line_end:
+                places[word] = _found(low, word, line_end, stop)
+        at = min(places.values())
     return joined[start:stop].split("\n")
 
 
