@@ -126,7 +126,16 @@ def _ascii_lower(s: str) -> str | None:
 def _may_hold(low: str | None, words: tuple[tuple[str, ...], ...]) -> bool:
     """False when the lower-cased ASCII sentence `low` holds none of the word groups (all the
     words of one group), so a pattern needing them cannot match; True for other text."""
-    return low is None or any(all(w in low for w in group) for group in words)
+    if low is None:
+        return True
+    # loops, not any/all over generators: this runs for every sentence of the summary
+    for group in words:
+        for word in group:
+            if word not in low:
+                break
+        else:
+            return True
+    return False
 
 
 def _summary_paragraphs(text: str) -> list[str]:
