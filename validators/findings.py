@@ -97,6 +97,11 @@ def check_finding_texts(text: str, letter: Letter) -> list[Issue]:
         own, other = bullets[list_name], bullets[_OTHER[list_name]]
         own_index, other_index = index[list_name], index[_OTHER[list_name]]
         for i, finding in enumerate(_findings(letter, list_name)):
+            key = squash(finding.text)
+            if key and key in own_index:
+                # a bullet of its own list, so in the letter too (a bullet is the letter's
+                # lines joined): the usual finding is settled without searching the letter
+                continue
             field = f"{list_name}[{i}].text"
             quote = short(finding.text)
             if not finding.text.strip():
@@ -117,13 +122,11 @@ def check_finding_texts(text: str, letter: Letter) -> list[Issue]:
                         found=finding.text,
                     )
                 )
-            elif squash(finding.text) in own_index:
-                continue
-            elif not own and squash(finding.text) not in other_index:
+            elif not own and key not in other_index:
                 # This list's heading was not read, so the text cannot say which bullet this
                 # is meant to be; check_finding_lists has already warned.
                 continue
-            elif squash(finding.text) in other_index or (
+            elif key in other_index or (
                 _part_of(finding.text, own) is None and _part_of(finding.text, other) is not None
             ):
                 issues.append(
@@ -218,54 +221,43 @@ _WORD = re.compile(r"[^\W_]+")
 _ALPHA = re.compile(r"[^\W\d_]")
 
 
-# In ASCII text the words are the runs of letters and digits: every other character made a space,
-# str.split finds them faster than the pattern does.
-_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+# In ASCII text the words are the runs of letters and digits: every other byte made a space
+# (and, for keys, every capital its small letter) by bytes.translate, str.split finds them
+# faster than the pattern does. A byte table costs nothing per call; str.translate with a
+# mapping looks each character up anew, which a letter's many short finding texts pay often.
+_WORD_BYTES = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + b" " * 128
+_KEY_BYTES = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + (
+    b" " * 128
+)
 
 
 def _words(s: str) -> list[str]:
-    squashed = squash(s)
+    # an ASCII text's whitespace runs are spaces here anyway, so it is not squashed first
+    squashed = s if s.isascii() else squash(s)
     if squashed.isascii():
-        return squashed.translate(_NOT_WORD).split()
+        return squashed.encode("ascii").translate(_WORD_BYTES).decode("ascii").split()
     return _WORD.findall(squashed)
 
 
 def _keys(s: str) -> list[str]:
     """The words of `s` lower-cased, for comparing: as many as _words(s), in the same order. An
     ASCII text is lower-cased whole: its words stay where they were."""
-    squashed = squash(s)
+    squashed = s if s.isascii() else squash(s)
     if squashed.isascii():
-        return squashed.lower().translate(_NOT_WORD).split()
+        return squashed.encode("ascii").translate(_KEY_BYTES).decode("ascii").split()
     return [w.lower() for w in _words(s)]
 
 
 def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
     """The runs of `section`'s words that no finding's text covers, in order."""
     keys = _keys(section)
-    covered = [False] * len(keys)
-    # In a long section, where each run of three words starts, in order: a finding's
-    # candidates are where its first three words are (one place, as a rule), so the work stays
-    # linear however many bullets share a first word ("The"). A letter's usual few hundred
-    # words are searched with list.index at C speed instead (building the index costs more).
-    at_trigram: dict[tuple[str, ...], list[int]] | None = None
     if len(keys) > _INDEXED_WORDS:
-        at_trigram = {}
-        for i in range(len(keys) - 2):
-            at_trigram.setdefault((keys[i], keys[i + 1], keys[i + 2]), []).append(i)
-    for finding in findings:
-        needle = _keys(finding.text)
-        n = len(needle)
-        if not n or n > len(keys):
-            continue
-        # the first occurrence not yet covered, so a finding given twice covers one bullet once
-        if at_trigram is not None and n >= 3:
-            candidates: Iterable[int] = at_trigram.get((needle[0], needle[1], needle[2]), ())
-        else:  # list.index finds where the first word is at C speed
-            candidates = _indices(keys, needle[0], len(keys) - n + 1)
-        for i in candidates:
-            if keys[i : i + n] == needle and not all(covered[i : i + n]):
-                covered[i : i + n] = [True] * n
-                break
+        covered = _cover_indexed(keys, findings)
+    else:
+        found = _cover_joined(keys, findings)
+        if found is None:
+            return []  # a whole record covers every word
+        covered = found
     # the runs are the stretches between covered words, found with list.index at C speed
     runs: list[str] = []
     at = 0
@@ -277,6 +269,66 @@ def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
         runs.append(" ".join(words[start:end]))
         at = end
     return [run for run in runs if _ALPHA.search(run)]
+
+
+def _cover_joined(keys: list[str], findings: list[Finding]) -> list[bool] | None:
+    """Which of `keys` the findings cover (each finding the first run of its words not yet
+    wholly covered), or None when they cover all of them.
+
+    The words are searched as one string, " w1 w2 ... wn ", at C speed: a finding's words
+    " f1 ... fk " occur there exactly where they occur as a run of whole words (no word holds a
+    space). A character is marked covered with the spaces either side of its word, so a word
+    is covered when its characters are, and every character is when every word is."""
+    joined = " " + " ".join(keys) + " "
+    marks = bytearray(len(joined))
+    for finding in findings:
+        needle = _keys(finding.text)
+        if not needle:
+            continue
+        target = " " + " ".join(needle) + " "
+        at = joined.find(target)
+        # the first occurrence not yet wholly covered, so a finding given twice covers one
+        # bullet once
+        while at >= 0:
+            if marks.find(0, at + 1, at + len(target) - 1) >= 0:
+                marks[at : at + len(target)] = b"\x01" * len(target)
+                break
+            at = joined.find(target, at + 1)
+    if keys and marks.find(0) < 0:
+        return None
+    covered: list[bool] = []
+    pos = 1
+    for key in keys:
+        covered.append(marks[pos] == 1)
+        pos += len(key) + 1
+    return covered
+
+
+def _cover_indexed(keys: list[str], findings: list[Finding]) -> list[bool]:
+    """Which of `keys` the findings cover, as _cover_joined reads it, for a long section: where
+    each run of three words starts is indexed, so a finding's candidates are where its first
+    three words are (one place, as a rule) and the work stays linear however many bullets share
+    a first word ("The"); searching the joined words from the start for every finding would
+    not be."""
+    covered = [False] * len(keys)
+    at_trigram: dict[tuple[str, ...], list[int]] = {}
+    for i in range(len(keys) - 2):
+        at_trigram.setdefault((keys[i], keys[i + 1], keys[i + 2]), []).append(i)
+    for finding in findings:
+        needle = _keys(finding.text)
+        n = len(needle)
+        if not n or n > len(keys):
+            continue
+        candidates: Iterable[int]
+        if n >= 3:
+            candidates = at_trigram.get((needle[0], needle[1], needle[2]), ())
+        else:  # list.index finds where the first word is at C speed
+            candidates = _indices(keys, needle[0], len(keys) - n + 1)
+        for i in candidates:
+            if keys[i : i + n] == needle and not all(covered[i : i + n]):
+                covered[i : i + n] = [True] * n
+                break
+    return covered
 
 
 #: Sections longer than this many words get a trigram index (see _uncovered_runs).

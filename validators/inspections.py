@@ -4,6 +4,9 @@ inspections against the record (the inventory: every dated inspection is some it
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from functools import lru_cache
 
 from ofsted_extractor.schema import InspectionKind, InspectionOutcome, Issue, Letter
 from ofsted_extractor.validators.issues import error, warning
@@ -93,13 +96,46 @@ _CRA_KIND: InspectionKind = "unannounced inspection of contact, referral and ass
 
 def kind_named(s: str) -> InspectionKind | None:
     """The one inspection kind a sentence names by the kind rule, or None."""
-    if _SLAC.search(s):
+    low = _ascii_lower(s)
+    if _may_hold(low, _SLAC_WORDS) and _SLAC.search(s):
         return "inspection of safeguarding and looked after children"
-    if _CRA.search(s):
+    if _may_hold(low, _CRA_WORDS) and _CRA.search(s):
         return _CRA_KIND
-    if _FULL.search(s):
+    if _may_hold(low, _INSPECTION_WORD) and _FULL.search(s):
         return "full inspection of safeguarding"
     return None
+
+
+# The words every match of a pattern above holds, lower-cased: an ASCII sentence without them is
+# not searched (a tuple of tuples is "all of one of these"; re.I also folds "ſ" into "s" and the
+# Kelvin sign into "k", which str.lower does not, so other text is always searched).
+_SLAC_WORDS = (("safeguarding", "looked"),)
+_CRA_WORDS = (("unannounced",), ("referral",))
+_INSPECTION_WORD = (("inspection",),)
+_INSPECTS_WORDS = (("inspect",), ("joint",))
+_PRIORITY_WORD = (("priority",),)
+_DEVELOPMENT_WORD = (("development",),)
+_GRADE_WORDS = (("good",), ("adequate",), ("outstanding",))
+
+
+def _ascii_lower(s: str) -> str | None:
+    """`s` lower-cased when it is ASCII (each character stays where it was), else None."""
+    return s.lower() if s.isascii() else None
+
+
+def _may_hold(low: str | None, words: tuple[tuple[str, ...], ...]) -> bool:
+    """False when the lower-cased ASCII sentence `low` holds none of the word groups (all the
+    words of one group), so a pattern needing them cannot match; True for other text."""
+    if low is None:
+        return True
+    # loops, not any/all over generators: this runs for every sentence of the summary
+    for group in words:
+        for word in group:
+            if word not in low:
+                break
+        else:
+            return True
+    return False
 
 
 def _summary_paragraphs(text: str) -> list[str]:
@@ -130,6 +166,11 @@ def _sentences(paragraph: str) -> list[str]:
 
 
 def _dates_inspection(sentence: str) -> bool:
+    # a month-year holds "19" or "20" in any text
+    if "19" not in sentence and "20" not in sentence:
+        return False
+    if not _may_hold(_ascii_lower(sentence), _INSPECTS_WORDS):
+        return False
     return bool(_INSPECTION.search(sentence) and MONTH_YEAR.search(sentence))
 
 
@@ -138,12 +179,14 @@ def outcomes_stated(window: str, kind: InspectionKind | None) -> set[InspectionO
     for an inspection that gives a grade (any but the unannounced kind), the grade."""
     stated: set[InspectionOutcome] = set()
     for sentence in _sentences(window):
-        for m in _PRIORITY.finditer(sentence):
-            negated = bool(_NEGATION.search(sentence, 0, m.start()))
-            stated.add("no priority action" if negated else "priority action")
-        if _DEVELOPMENT.search(sentence):
+        low = _ascii_lower(sentence)
+        if _may_hold(low, _PRIORITY_WORD):
+            for m in _PRIORITY.finditer(sentence):
+                negated = bool(_NEGATION.search(sentence, 0, m.start()))
+                stated.add("no priority action" if negated else "priority action")
+        if _may_hold(low, _DEVELOPMENT_WORD) and _DEVELOPMENT.search(sentence):
             stated.add("areas for development")
-        if kind != _CRA_KIND and _GRADE_SUBJECT.search(sentence):
+        if kind != _CRA_KIND and _may_hold(low, _GRADE_WORDS) and _GRADE_SUBJECT.search(sentence):
             for g in _GRADE_PREDICATE.finditer(sentence):
                 stated.add(g["grade"].lower())  # type: ignore[arg-type]
     if "priority action" in stated:
@@ -152,24 +195,39 @@ def outcomes_stated(window: str, kind: InspectionKind | None) -> set[InspectionO
     return stated
 
 
-def _place(text: str, evidence: str) -> tuple[list[str], int, int] | None:
+def _place(text: str, evidence: str) -> tuple[Sequence[str], int, int] | None:
     """The sentences of the summary paragraph (else the letter paragraph) that holds `evidence`,
     with the indexes of the first and last sentence the evidence spans; None if not found."""
-    paragraphs = _summary_paragraphs(text)
+    for paragraph in _summary_paragraphs(text):
+        placed = _place_in(squash(paragraph), evidence)
+        if placed is not None:
+            return placed
+    # the letter's paragraph is tried last, so it is looked for only when no summary paragraph
+    # holds the evidence
     span = find_span(text, evidence)
-    if span is not None:
-        start, end = paragraph_around(text, span[0])
-        paragraphs.append(text[start:end])
-    for paragraph in paragraphs:
-        p = squash(paragraph)
-        pos = find_span(p, evidence)
-        if pos is None:
-            continue
-        starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(p)]
-        first = max(i for i, s in enumerate(starts) if s <= pos[0])
-        last = max(i for i, s in enumerate(starts) if s < max(pos[1], pos[0] + 1))
-        return _sentences(p), first, last
-    return None
+    if span is None:
+        return None
+    start, end = paragraph_around(text, span[0])
+    return _place_in(squash(text[start:end]), evidence)
+
+
+def _place_in(p: str, evidence: str) -> tuple[Sequence[str], int, int] | None:
+    """_place's answer in the squashed paragraph `p`, or None if `evidence` is not in it."""
+    pos = find_span(p, evidence)
+    if pos is None:
+        return None
+    sentences, starts = _split_sentences(p)
+    first = bisect_right(starts, pos[0]) - 1
+    last = bisect_left(starts, max(pos[1], pos[0] + 1)) - 1
+    return sentences, first, last
+
+
+@lru_cache(maxsize=64)
+def _split_sentences(p: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The sentences of the squashed paragraph `p` (what _sentences gives) and where each
+    starts: every inspection of a letter and the inventory read the same few paragraphs."""
+    starts = (0, *(m.end() for m in _SENTENCE_BREAK.finditer(p)))
+    return tuple(_sentences(p)), starts
 
 
 def _window(text: str, evidence: str, following: int = 2) -> str:
@@ -180,7 +238,7 @@ def _window(text: str, evidence: str, following: int = 2) -> str:
     if placed is None:
         return evidence
     sentences, first, last = placed
-    window = sentences[first : last + 1]
+    window = list(sentences[first : last + 1])
     for sentence in sentences[last + 1 : last + 1 + following]:
         if _dates_inspection(sentence):
             break
@@ -188,7 +246,7 @@ def _window(text: str, evidence: str, following: int = 2) -> str:
     return " ".join(window)
 
 
-def _kind_before(sentences: list[str], index: int) -> InspectionKind | None:
+def _kind_before(sentences: Sequence[str], index: int) -> InspectionKind | None:
     """The kind named by the nearest sentence before `index` that names one."""
     for sentence in reversed(sentences[:index]):
         kind = kind_named(sentence)
@@ -393,12 +451,16 @@ def check_inspections_listed(text: str, letter: Letter) -> list[Issue]:
     issues: list[Issue] = []
     evidence = [squash(insp.evidence) for insp in letter.safeguarding_inspections]
     for paragraph in _summary_paragraphs(text):
-        sentences = _sentences(paragraph)
+        sentences = _split_sentences(squash(paragraph))[0]
         for index, sentence in enumerate(sentences):
             if not _dates_inspection(sentence):
                 continue
             kind = kind_named(sentence)
-            if kind is None and _ANAPHORIC.search(sentence):
+            if (
+                kind is None
+                and _may_hold(_ascii_lower(sentence), _INSPECTION_WORD)
+                and _ANAPHORIC.search(sentence)
+            ):
                 kind = _kind_before(sentences, index)
             body = sentence.rstrip(".")
             items = letter.safeguarding_inspections

@@ -29,7 +29,7 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.findings import HEADINGS as _HEADINGS
 from ofsted_extractor.validators.issues import error
-from ofsted_extractor.validators.text import occurrences
+from ofsted_extractor.validators.text import lowered
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]
@@ -90,14 +90,7 @@ _HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
 def _heading_index(original: str, name: str) -> int | None:
     """Index of the first line of the original that `_HEADING[name]` matches, or None."""
     lines, rx = _lines(original), _HEADING[name]
-    joined = _joined(original)
-    if not joined.isascii():
-        return next((i for i, line in enumerate(lines) if rx.match(line)), None)
-    for at in occurrences(joined.lower(), _HEADING_WORD[name]):
-        i = joined.count("\n", 0, at)
-        if rx.match(lines[i]):
-            return i
-    return None
+    return next((i for i, line in enumerate(lines) if rx.match(line)), None)
 
 
 def _may_end(line: str) -> bool:
@@ -111,6 +104,9 @@ def _may_end(line: str) -> bool:
 
 def _sections(original: str) -> dict[str, list[str] | None]:
     """The lines under each list heading of the original."""
+    joined = _joined(original)
+    if joined.isascii():
+        return _ascii_sections(joined)
     lines = _lines(original)
     heads = {name: _heading_index(original, name) for name in _HEADING}
     sections: dict[str, list[str] | None] = {}
@@ -131,9 +127,82 @@ def _sections(original: str) -> dict[str, list[str] | None]:
     return sections
 
 
+# A word every match of one of _END's wordings holds, lower-cased: CLOSING_WORDING ends "is
+# provided", SIGN_OFF_WORDING is "Yours sincerely" or "Yours faithfully".
+_END_WORDS = ("provided", "yours")
+
+
+def _ascii_sections(joined: str) -> dict[str, list[str] | None]:
+    """_sections of an ASCII original, read by offsets in its joined lines: a heading is tried
+    only on the lines holding its word, the end only on the lines holding a word every end
+    holds, and only the lists' own lines are split."""
+    low = lowered(joined)
+    heads = {name: _ascii_heading(joined, low, name) for name in _HEADING}
+    sections: dict[str, list[str] | None] = {}
+    for name, head in heads.items():
+        if head is None:
+            sections[name] = None
+            continue
+        start = joined.find("\n", head) + 1  # where the line after the heading starts
+        nexts = [h for h in heads.values() if h is not None and h > head]
+        if start == 0 or (nexts and min(nexts) <= start):
+            sections[name] = []  # the heading is the last line, or the next one follows it
+            continue
+        stop = min(nexts) - 1 if nexts else len(joined)  # the list's lines end at stop
+        sections[name] = _ascii_body(joined, low, start, stop)
+    return sections
+
+
+def _ascii_heading(joined: str, low: str, name: str) -> int | None:
+    """Where the first line `_HEADING[name]` matches starts in ASCII `joined`, or None; only
+    the lines holding its word in any case are tried, each once."""
+    word, rx = _HEADING_WORD[name], _HEADING[name]
+    at = low.find(word)
+    while at >= 0:
+        start = joined.rfind("\n", 0, at) + 1
+        end = joined.find("\n", at)
+        end = len(joined) if end < 0 else end
+        if rx.match(joined[start:end]):
+            return start
+        at = low.find(word, end)
+    return None
+
+
+def _ascii_body(joined: str, low: str, start: int, stop: int) -> list[str]:
+    """The lines of joined[start:stop] up to the first that _END matches, with what stands
+    before the match on that line when it is not blank. Only the lines holding a word every
+    match holds are searched, found in the lower-cased `low` within the list's own lines."""
+    # each word's next place, found again only once passed, so the list's lines are searched
+    # once whatever the number of lines holding the words
+    places = {word: _found(low, word, start, stop) for word in _END_WORDS}
+    at = min(places.values())
+    while at < stop:
+        line_start = joined.rfind("\n", 0, at) + 1
+        line_end = joined.find("\n", at)
+        line_end = len(joined) if line_end < 0 else line_end
+        line = joined[line_start:line_end]
+        if m := _END.search(line):
+            body = joined[start : line_start - 1].split("\n") if line_start > start else []
+            if line[: m.start()].strip():
+                body.append(line[: m.start()])
+            return body
+        for word, place in places.items():
+            if place < line_end:
+                places[word] = _found(low, word, line_end, stop)
+        at = min(places.values())
+    return joined[start:stop].split("\n")
+
+
+def _found(low: str, word: str, start: int, stop: int) -> int:
+    """Where `word` first stands wholly inside low[start:stop], else `stop`."""
+    at = low.find(word, start, stop)
+    return stop if at < 0 else at
+
+
 def _furniture(original: str) -> set[str]:
     """Short lines that recur in the document (running headers and footers)."""
-    counts = Counter(line.strip() for line in _lines(original) if line.strip())
+    counts = Counter(map(str.strip, _lines(original)))
+    counts.pop("", None)
     return {
         line
         for line, n in counts.items()
@@ -149,23 +218,30 @@ def count_bullet_cues(lines: list[str], furniture: set[str]) -> int | None:
     indented unlike the list's first line, every line indented like the first starts a bullet
     (a hanging or indented first line); else each blank-line-separated block is one. Page
     numbers, recurring lines and letterhead lines are not read."""
-    kept = [
-        line
-        for line in lines
-        if not line.strip()
-        or not (
-            line.strip() in furniture
-            or _PAGE_NUMBER.match(line)
-            or _LETTERHEAD.fullmatch(line.strip())
-        )
-    ]
-    text_lines = [line for line in kept if line.strip()]
+    kept: list[str] = []
+    text_lines: list[str] = []
+    alone: list[bool] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            kept.append(line)
+            continue
+        # a page number opens with a digit or "page"
+        if (
+            stripped in furniture
+            or ((stripped[0].isdigit() or stripped[0] in "pP") and _PAGE_NUMBER.match(line))
+            or _LETTERHEAD.fullmatch(stripped)
+        ):
+            continue
+        kept.append(line)
+        text_lines.append(line)
+        # Glyphs alone on their lines (the glyph is all a stripped line holds), two or more in
+        # a row: the converter set all the glyphs apart from their texts (pdftotext), so the
+        # count is known but not where each text ends.
+        alone.append(len(stripped) == 1 and _GLYPH_ALONE.match(line) is not None)
     if not text_lines:
         return 0
     cued = sum(1 for line in text_lines if _CUED_LINE.match(line))
-    # Glyphs alone on their lines, two or more in a row: the converter set all the glyphs
-    # apart from their texts (pdftotext), so the count is known but not where each text ends.
-    alone = [bool(_GLYPH_ALONE.match(line)) for line in text_lines]
     if any(a and b for a, b in pairwise(alone)):
         return None
     if cued:

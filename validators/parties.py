@@ -13,10 +13,10 @@ from ofsted_extractor.validators.reading import read_heading, read_letter_date
 from ofsted_extractor.validators.text import (
     MONTHS,
     contains,
-    find_span,
     finditer_at,
     is_word_char,
     line_starts,
+    lowered,
     occurrences,
     search_at,
     short,
@@ -71,7 +71,7 @@ def _closings(text: str) -> tuple[re.Match[str], ...]:
     """CLOSING.finditer(text)."""
     if not text.isascii():
         return tuple(CLOSING.finditer(text))
-    return tuple(finditer_at(CLOSING, text, occurrences(text.lower(), "yours")))
+    return tuple(finditer_at(CLOSING, text, occurrences(lowered(text), "yours")))
 
 
 def _nonblank_lines(text: str, start: int, end: int) -> list[str]:
@@ -137,7 +137,7 @@ def _date_written(text: str, date: dt.date) -> bool:
     day ("8", "08", "8th"); whitespace after it, then the year ending a word."""
     if not text.isascii():
         return _date_pattern(date).search(text) is not None
-    low = text.lower()
+    low = lowered(text)
     month, year = MONTHS[date.month - 1].lower(), str(date.year)
     days = {zero + str(date.day) + suffix for zero in ("", "0") for suffix in _DAY_SUFFIXES}
     for at in occurrences(low, month):
@@ -321,8 +321,10 @@ def check_signatory(text: str, letter: Letter) -> list[Issue]:
     issues = _person_issues(text, letter.signatory, "signatory", where)
     closing = next(iter(_closings(text)), None)
     if letter.signatory is not None and closing is not None:
-        before = find_span(text, letter.signatory.name) is not None
-        after = find_span(text, letter.signatory.name, closing.end()) is not None
+        # an occurrence at or after the closing's end is one in the text that follows it (the
+        # name has no whitespace at its edges): no span of the whole letter is mapped back
+        before = contains(text, letter.signatory.name)
+        after = contains(text[closing.end() :], letter.signatory.name)
         if before and not after:
             issues.append(
                 error(

@@ -28,6 +28,7 @@ from ofsted_extractor.validators.text import (
     MONTHS,
     finditer_at,
     line_starts,
+    lowered,
     occurrences,
     search_at,
     squash,
@@ -120,15 +121,41 @@ _MONTH_NAME = re.compile("|".join(MONTHS))
 def _verdict_line(text: str) -> re.Match[str] | None:
     if not text.isascii():
         return VERDICT_LINE.search(text)
-    return search_at(VERDICT_LINE, text, occurrences(text.lower(), "children"))
+    return search_at(VERDICT_LINE, text, _verdict_starts(lowered(text)))
+
+
+def _verdict_starts(low: str) -> Iterator[int]:
+    """Where a verdict line can start in lower-cased ASCII text: at the last "children" before
+    each "performs" (its words between hold neither word), in order; "children" stands far more
+    often than "performs" ("children's centres", "children's services")."""
+    after = 0  # a verdict ending at a "performs" begins after the one before it
+    performs = low.find("performs")
+    while performs >= 0:
+        children = low.rfind("children", after, performs)
+        if children >= 0:
+            yield children
+        after = performs
+        performs = low.find("performs", performs + 1)
 
 
 @lru_cache(maxsize=8)
 def _heading_line_match(text: str) -> re.Match[str] | None:
     if not text.isascii():
         return HEADING_LINE.search(text)
-    # the authority and "children" stand on the line the match starts
-    return search_at(HEADING_LINE, text, line_starts(text, occurrences(text.lower(), "children")))
+    # the authority and "children" stand on the line the match starts, which ends with the year
+    starts = line_starts(text, occurrences(lowered(text), "children"))
+    return search_at(HEADING_LINE, text, _ending_in_digit(text, starts))
+
+
+def _ending_in_digit(text: str, starts: Iterator[int]) -> Iterator[int]:
+    """The line starts of ASCII `text` whose line, trailing whitespace left out, ends with a
+    digit (a year): a heading line's match ends there, and the paragraphs that also hold
+    "children" are not tried."""
+    for start in starts:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.rstrip()[-1:].isdigit():
+            yield start
 
 
 def _date_lines(text: str) -> Iterator[re.Match[str]]:
@@ -201,7 +228,7 @@ _HEADING_WORD = {"strengths": "strengths", "areas_for_improvement": "areas"}
 # Several checks read the same letter's lists; reading them once per text keeps validate cheap.
 @lru_cache(maxsize=8)
 def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
-    low = text.lower() if text.isascii() else None
+    low = lowered(text) if text.isascii() else None
     heads: dict[str, tuple[int, int] | None] = {}
     for key, heading in zip(BULLET_LISTS, (STRENGTHS_HEADING, AREAS_HEADING), strict=True):
         if low is None:
@@ -217,7 +244,8 @@ def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
         start = head[1]
         ends = [len(text)]
         ends += [h[0] for h in heads.values() if h is not None and h[0] > start]
-        closing = _lists_end(text, low, start)
+        # an end at or after the next heading changes nothing, so it is looked for before it
+        closing = _lists_end(text, low, start, min(ends))
         if closing is not None:
             ends.append(closing)
         sections[key] = (start, min(ends))
@@ -240,23 +268,34 @@ def _heading_line(
     return None
 
 
-def _lists_end(text: str, low: str | None, start: int) -> int | None:
-    """Where LISTS_END first matches at or after `start`, or None. In ASCII text it is tried only
-    where a match can begin: at a "this" (the closing paragraph) and at the start of a line whose
-    first word is "yours" (the sign-off)."""
+def _lists_end(text: str, low: str | None, start: int, limit: int) -> int | None:
+    """Where LISTS_END first matches at or after `start`, or None; None too when that is at or
+    after `limit`, a line start (the next heading) or the text's end: no match starting before
+    it reaches past it, since no heading line is part of a closing or sign-off.
+
+    In ASCII text it is tried only where a match can begin: at the "this" that opens the closing
+    paragraph, the last one before each "provided" (the closing's last word: no other "this"
+    stands between), and at the start of a line whose first word is "yours" (the sign-off)."""
     if low is None:
         m = LISTS_END.search(text, start)
         return m.start() if m else None
-    closing = low.find("this", start)
-    while closing >= 0 and not LISTS_END.match(text, closing):
-        closing = low.find("this", closing + 1)
-    sign_off = low.find("yours", start)
+    closing = -1
+    after = start  # the closing that ends at a "provided" begins after the one before it
+    provided = low.find("provided", start, limit)
+    while provided >= 0:
+        this = low.rfind("this", after, provided)
+        if this >= 0 and LISTS_END.match(text, this):
+            closing = this
+            break
+        after = provided
+        provided = low.find("provided", provided + 1, limit)
+    sign_off = low.find("yours", start, limit)
     while sign_off >= 0:
         line = text.rfind("\n", 0, sign_off) + 1
         if line >= start and not text[line:sign_off].strip() and LISTS_END.match(text, line):
             sign_off = line
             break
-        sign_off = low.find("yours", sign_off + 1)
+        sign_off = low.find("yours", sign_off + 1, limit)
     found = [at for at in (closing, sign_off) if at >= 0]
     return min(found) if found else None
 
@@ -280,8 +319,14 @@ def _bullets(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     result: dict[str, tuple[str, ...]] = {key: () for key in BULLET_LISTS}
     for key, section in _sections(text):
         if section is not None:
-            lines = text[section[0] : section[1]].splitlines()
-            result[key] = tuple(squash(_cut_closing(b)) for b in _bullets_in(lines))
+            body = text[section[0] : section[1]]
+            bullets = _bullets_in(body.splitlines())
+            if body.isascii() and "provided" not in lowered(text)[section[0] : section[1]]:
+                # no bullet holds the closing paragraph (a bullet is the section's lines
+                # joined, and every match of CLOSING_PARAGRAPH holds "provided")
+                result[key] = tuple(map(squash, bullets))
+            else:
+                result[key] = tuple(squash(_cut_closing(b)) for b in bullets)
     return tuple(result.items())
 
 
@@ -303,12 +348,13 @@ def _bullets_in(lines: list[str]) -> list[str]:
         if not line.strip():
             previous_blank = True
             continue
+        # a bullet line has text after its glyph, a glyph-only line none: at most one matches
         m = BULLET_LINE.match(line)
-        if GLYPH_ONLY_LINE.match(line):
-            glyph_waiting = True
-        elif m:
+        if m:
             bullets.append(m["text"])
             glyph_waiting = False
+        elif GLYPH_ONLY_LINE.match(line):
+            glyph_waiting = True
         elif glyph_waiting:
             bullets.append(line)
             glyph_waiting = False
@@ -336,13 +382,23 @@ def read_summary(text: str) -> str | None:
     verdict = _verdict_line(text)
     if verdict is None:
         return None
-    lines = text[verdict.end() :].splitlines()
-    end = next((i for i, line in enumerate(lines) if STRENGTHS_HEADING.match(line)), None)
-    if end is None:
-        return None
+    rest = text[verdict.end() :]
+    if rest.isascii() and not any(b in rest for b in _OTHER_LINE_BREAKS):
+        # the lines are split at "\n" alone: the heading is looked for only on the lines
+        # holding "strengths", and the lines above it are the summary's
+        head = _strengths_line(text, verdict.end())
+        if head is None:
+            return None
+        body = text[verdict.end() : head].split("\n")[1:-1]
+    else:
+        lines = rest.splitlines()
+        end = next((i for i, line in enumerate(lines) if STRENGTHS_HEADING.match(line)), None)
+        if end is None:
+            return None
+        # lines[0] is the rest of the verdict line itself.
+        body = lines[1:end]
     paragraphs: list[list[str]] = [[]]
-    # lines[0] is the rest of the verdict line itself.
-    for line in lines[1:end]:
+    for line in body:
         if RULE_LINE.match(line):
             if paragraphs[-1]:
                 paragraphs.append([])
@@ -350,6 +406,26 @@ def read_summary(text: str) -> str | None:
         paragraphs[-1].append(line)
     joined = [squash(" ".join(p)) for p in paragraphs if p]
     return "\n\n".join(joined) if joined else None
+
+
+# The line breaks of ASCII text str.splitlines splits at besides "\n".
+_OTHER_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e"
+
+
+def _strengths_line(text: str, base: int) -> int | None:
+    """Where the first line of ASCII `text` after `base` that STRENGTHS_HEADING matches starts
+    (`base` itself when it is the line `base` is on), or None; the lines are split at "\n"."""
+    low = lowered(text)
+    at = low.find("strengths", base)
+    while at >= 0:
+        start = text.rfind("\n", base, at)
+        start = base if start < 0 else start + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if STRENGTHS_HEADING.match(text[start:end]):
+            return start
+        at = low.find("strengths", end)
+    return None
 
 
 def paragraph_around(text: str, pos: int) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from ofsted_extractor.textutil import MONTHS
 from ofsted_extractor.textutil import NUMBER_WORDS as _WORDS
@@ -47,6 +47,10 @@ _EVERY_SPACE = str.maketrans(dict.fromkeys(WHITESPACE_CHARS, " "))
 _SPACE_RUN = re.compile("  +")
 
 
+# Every ASCII whitespace character (what str.isspace and \s accept) made a space, as bytes.
+_ASCII_SPACE_BYTES = bytes(32 if c < 128 and chr(c) in WHITESPACE_CHARS else c for c in range(256))
+
+
 @lru_cache(maxsize=8192)
 def squash(s: str) -> str:
     """Return `s` with typographic quotes/dashes folded and every whitespace run made one space.
@@ -55,7 +59,14 @@ def squash(s: str) -> str:
     splits at the runs of whitespace (the characters WHITESPACE_CHARS lists) and drops them at the
     ends: what replacing each run by a space and stripping gives, without a replacement per
     space."""
-    return " ".join((s if s.isascii() else s.translate(_FOLD)).split())
+    if s.isascii():
+        # every whitespace character made a space by a byte table: when no two stand together,
+        # squashing is stripping (str.split and join make a string per word)
+        spaced = s.encode("ascii").translate(_ASCII_SPACE_BYTES)
+        if b"  " not in spaced:
+            return spaced.decode("ascii").strip(" ")
+        return " ".join(s.split())
+    return " ".join(s.translate(_FOLD).split())
 
 
 @lru_cache(maxsize=4096)
@@ -71,68 +82,103 @@ class _Squashed:
     replaces a regex per needle; `at` and `end` map a squashed index back to the haystack.
 
     Only the whitespace runs of two or more characters are stored: run j became the one space
-    at squashed index sq[j] and stood for haystack[first[j]:last[j]].
+    at squashed index sq[j] and stood for haystack[first[j]:last[j]]. They are found only when
+    a span is asked for (`contains` needs the squashed text alone, and most haystacks are asked
+    nothing else).
     """
+
+    # a letter's checks build a score of these, most for a finding or an evidence
+    __slots__ = ("_lower", "_lower_found", "_runs_found", "_spaced", "text")
 
     def __init__(self, haystack: str) -> None:
         # the folding table maps only non-ASCII characters
         folded = haystack if haystack.isascii() else haystack.translate(_FOLD)
-        self.sq: list[int] = []
-        self.first: list[int] = []
-        self.last: list[int] = []
-        self.shift: list[int] = []  # haystack index minus squashed index after run j
-        if folded.isascii() and _single_spaces_only(folded):
-            # most needles and finding texts: squashing changes nothing, so no pattern runs
-            self.text = folded
-            return
-        # every whitespace character made a space, so the runs are runs of spaces: a pattern
-        # opening with a literal finds them fast, and the squashed text is the pieces between
-        # them joined by one space (what `\s+` -> " " gives, without a replacement per space)
-        spaced = folded.translate(_EVERY_SPACE)
-        pieces: list[str] = []
-        removed = previous = 0
-        # a run of one whitespace character maps one to one, so only longer runs are kept
-        for m in _SPACE_RUN.finditer(spaced):
-            start, end = m.span()
-            self.sq.append(start - removed)
-            self.first.append(start)
-            self.last.append(end)
-            removed += end - start - 1
-            self.shift.append(removed)
-            pieces.append(spaced[previous:start])
-            previous = end
-        pieces.append(spaced[previous:])
-        self.text = " ".join(pieces)
+        # every whitespace character made a space (a byte table for ASCII, which costs nothing
+        # per call), so the runs are runs of spaces and the squashed text is the spaced text
+        # with each run of two or more made one space (what `\s+` -> " " gives)
+        if folded.isascii():
+            spaced = folded.encode("ascii").translate(_ASCII_SPACE_BYTES).decode("ascii")
+        else:
+            spaced = folded.translate(_EVERY_SPACE)
+        self._spaced = spaced
+        # most needles and finding texts: no run to squash, so no pattern runs
+        self.text = _SPACE_RUN.sub(" ", spaced) if "  " in spaced else spaced
+        # found when first asked for (functools.cached_property takes a lock on every read)
+        self._runs_found: tuple[list[int], list[int], list[int], list[int]] | None = None
+        self._lower_found = False
+        self._lower: str | None = None
 
-    @cached_property
+    @property
+    def _runs(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """sq, first, last and shift (haystack index minus squashed index after run j)."""
+        if self._runs_found is None:
+            self._runs_found = self._find_runs()
+        return self._runs_found
+
+    def _find_runs(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        sq: list[int] = []
+        first: list[int] = []
+        last: list[int] = []
+        shift: list[int] = []
+        if len(self.text) == len(self._spaced):
+            return sq, first, last, shift
+        removed = 0
+        # a run of one whitespace character maps one to one, so only longer runs are kept
+        for m in _SPACE_RUN.finditer(self._spaced):
+            start, end = m.span()
+            sq.append(start - removed)
+            first.append(start)
+            last.append(end)
+            removed += end - start - 1
+            shift.append(removed)
+        return sq, first, last, shift
+
+    @property
+    def squashed_any(self) -> bool:
+        """True when some whitespace run of two or more characters was made one space."""
+        return len(self.text) != len(self._spaced)
+
+    @property
+    def sq(self) -> list[int]:
+        return self._runs[0]
+
+    @property
+    def first(self) -> list[int]:
+        return self._runs[1]
+
+    @property
+    def last(self) -> list[int]:
+        return self._runs[2]
+
+    @property
+    def shift(self) -> list[int]:
+        return self._runs[3]
+
+    @property
     def lower(self) -> str | None:
         """The squashed text lower-cased, for a search that ignores case; None when str.lower()
         changes the length of a character ("İ"), so the search falls back to a regex."""
-        lowered = self.text.lower()
-        return lowered if len(lowered) == len(self.text) else None
+        if not self._lower_found:
+            lowered = self.text.lower()
+            self._lower = lowered if len(lowered) == len(self.text) else None
+            self._lower_found = True
+        return self._lower
 
     def at(self, k: int) -> int:
         """Haystack index of squashed[k] (a whitespace run's first character)."""
-        j = bisect_right(self.sq, k) - 1
-        if j >= 0 and self.sq[j] == k:
-            return self.first[j]
-        return k + (self.shift[j] if j >= 0 else 0)
+        sq, first, _last, shift = self._runs
+        j = bisect_right(sq, k) - 1
+        if j >= 0 and sq[j] == k:
+            return first[j]
+        return k + (shift[j] if j >= 0 else 0)
 
     def end(self, k: int) -> int:
         """One past the haystack index of the last character squashed[k] stands for."""
-        j = bisect_right(self.sq, k) - 1
-        if j >= 0 and self.sq[j] == k:
-            return self.last[j]
+        sq, _first, last, _shift = self._runs
+        j = bisect_right(sq, k) - 1
+        if j >= 0 and sq[j] == k:
+            return last[j]
         return self.at(k) + 1
-
-
-# The whitespace characters of ASCII besides the space (what str.isspace and \s accept).
-_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-
-
-def _single_spaces_only(ascii_text: str) -> bool:
-    """True when the only whitespace of an ASCII text is single spaces (squashing keeps it)."""
-    return "  " not in ascii_text and not any(c in ascii_text for c in _ASCII_SPACES)
 
 
 @lru_cache(maxsize=64)
@@ -155,12 +201,12 @@ def find_span(
             m = needle_pattern(needle, ignore_case).search(haystack, start)
             return (m.start(), m.end()) if m else None
         text, key = hay.lower, key.lower()
-    # the squashed index of the first character at or after `start` (the same index when no run
-    # was squashed)
-    if not hay.sq:
-        i = min(start, len(text))
-    else:
-        i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
+    if not hay.squashed_any:
+        # the squashed text is the haystack's characters one to one: a match is its own span
+        k = text.find(key, min(start, len(text)))
+        return None if k < 0 else (k, k + len(key))
+    # the squashed index of the first character at or after `start`
+    i = bisect_left(range(len(text)), start, key=hay.at) if start else 0
     while True:
         k = text.find(key, i)
         if k < 0:
@@ -195,12 +241,34 @@ def contains(haystack: str, needle: str, *, ignore_case: bool = False) -> bool:
     key = squash(needle)
     if not key:
         return False
-    hay = _squashed(haystack)
+    if len(haystack) > _SHORT_HAYSTACK:
+        hay = _squashed(haystack)
+        text, lower = hay.text, hay.lower if ignore_case else None
+    else:
+        # a short haystack (a finding, an evidence) is squashed by the cached `squash`, which
+        # the checks have often asked already; its stripped ends hold no match of a needle
+        # without whitespace at its edges
+        text = squash(haystack)
+        lower = text.lower() if ignore_case else None
+        if lower is not None and len(lower) != len(text):
+            lower = None
     if not ignore_case:
-        return key in hay.text
-    if hay.lower is None or len(key.lower()) != len(key):
+        return key in text
+    if lower is None or len(key.lower()) != len(key):
         return needle_pattern(needle, ignore_case).search(haystack) is not None
-    return key.lower() in hay.lower
+    return key.lower() in lower
+
+
+#: Longer haystacks (the letter) are squashed into _squashed's small cache, not squash's large
+#: one: squash keeps 8192 strings.
+_SHORT_HAYSTACK = 1000
+
+
+@lru_cache(maxsize=8)
+def lowered(text: str) -> str:
+    """`text.lower()`, kept for the letter being checked: several readers search its lower-cased
+    form for the words their patterns hold."""
+    return text.lower()
 
 
 def short(s: str, width: int = 60) -> str:
@@ -331,6 +399,7 @@ __all__ = [
     "finditer_at",
     "is_word_char",
     "line_starts",
+    "lowered",
     "number_value",
     "numbers_in",
     "occurrences",
