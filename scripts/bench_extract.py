@@ -7,8 +7,9 @@ through the CLI with one and with several worker processes, and time against let
 Through the API it counts the CPU time (`time.process_time`) of `extract_file` on each letter:
 reading, normalising, the rules engine, the validators and the Document, nothing else. Through
 the CLI it counts wall time from process start to exit (start-up, the store and the exports
-included). A benchmark, not a test: it prints numbers; it fails only if a run fails. The
-numbers depend on the machine and on what else it is doing: quote them with the command.
+included), and what each letter adds to a batch twice as long (start-up left out). A
+benchmark, not a test: it prints numbers; it fails only if a run fails. The numbers depend on
+the machine and on what else it is doing: quote them with the command.
 """
 
 from __future__ import annotations
@@ -109,17 +110,26 @@ def main() -> None:
                 f"  lists x{s1} ({kb1:.1f} KB a letter): {ms1:.2f} ms; "
                 f"{(ms1 - ms0) / (kb1 - kb0):.3f} ms for each KB added since x{s0}"
             )
+        # Each --jobs runs n letters, then 2n (the n and n others): the difference is what a
+        # letter adds to a long batch, without the start-up and the fixed part of the exports.
+        more = write_letters(folder, n, args.seed + 1)
         wall: dict[int, float] = {}
+        added: dict[int, float] = {}
         for j in jobs:
             wall[j] = cli_seconds(letters, folder / f"out-{j}", j)
+            added[j] = (cli_seconds([*letters, *more], folder / f"out2-{j}", j) - wall[j]) / n
             print(
                 f"the CLI, --jobs {j}: {n / wall[j]:.0f} letters a second "
-                f"({wall[j] / n * 1000:.2f} ms a letter, start-up, store and exports included)"
+                f"({wall[j] / n * 1000:.2f} ms a letter, start-up, store and exports included); "
+                f"each letter more adds {added[j] * 1000:.2f} ms ({2 * n} letters against {n})"
             )
         if 1 in wall:
             for j in jobs:
                 if j > 1:
-                    print(f"  --jobs {j} is {wall[1] / wall[j]:.2f}x --jobs 1")
+                    print(
+                        f"  --jobs {j} is {wall[1] / wall[j]:.2f}x --jobs 1 over the whole run, "
+                        f"{added[1] / added[j]:.2f}x letter for letter in a long batch"
+                    )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"({cores} cores; load average {load:.2f} at the end: other work skews the numbers)")
 
