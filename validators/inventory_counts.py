@@ -222,24 +222,7 @@ def _not_provision_before(before: str) -> bool:
     letters, digits and hyphens: the quantity's lookbehind allows no other start)."""
     if not before.isascii():
         return _NOT_PROVISION_BEFORE.search(before) is not None
-    kept = before.rstrip()
-    if len(kept) == len(before):
-        return False
-    low = kept.lower()
-    for word in _NOT_PROVISION_WORDS:
-        if low.endswith(word) and (len(low) == len(word) or not is_word_char(low[-len(word) - 1])):
-            return True
-    if not low.endswith("in"):
-        return False
-    head = low[:-2]
-    quantity_end = len(head.rstrip())
-    if quantity_end == len(head):
-        return False
-    start = quantity_end
-    while start > 0 and (is_word_char(head[start - 1]) or head[start - 1] == "-"):
-        start -= 1
-    token = head[start:quantity_end]
-    return (token.isdigit() and len(token) <= 3) or token in NUMBER_WORDS
+    return _not_provision_at(before.lower(), len(before))
 
 
 def _judged_after(clause: str, pos: int) -> int | None:
