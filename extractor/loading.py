@@ -780,17 +780,17 @@ def _join_wrapped(text: str, offsets: Offsets) -> tuple[str, Offsets]:
         if i in address:
             continue
         line, following = lines[i], lines[i + 1].lstrip(" \t")
-        if not line.strip() or not following or _starts_own_line(following):
+        # (every test here is a reason not to join; the cheap ones go first)
+        if len(line) < _FULL_LINE * width or not line.strip():
             continue
         # A line led by a tab is a table cell; wrapping indents (if at all) with spaces.
         if lines[i + 1].startswith("\t"):
             continue
-        if _VERDICT.match(line) or _RULE.fullmatch(line):
+        # a next line of nothing but spacing (a stray control character, say) has no word
+        words = following.split(maxsplit=1)
+        if not words or len(line) + 1 + len(words[0]) < _WOULD_OVERFLOW * width:
             continue
-        first_word = following.split(maxsplit=1)[0]
-        if len(line) < _FULL_LINE * width:
-            continue
-        if len(line) + 1 + len(first_word) < _WOULD_OVERFLOW * width:
+        if _starts_own_line(following) or _VERDICT.match(line) or _RULE.fullmatch(line):
             continue
         # The newline and the continuation's indent become one space; after a hyphen that
         # ends a line inside a word ("19-" / "year-olds") they become nothing.
