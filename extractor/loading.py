@@ -383,7 +383,7 @@ def _remove_furniture(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     # but a paste may not) starts a line of its own, so page edges are lines.
     paged = "\f" in text
     if paged:
-        text, offsets = _sub(text, offsets, r"(?<![\n\f])\f", "\n\f")
+        text, offsets = _LONE_FORM_FEED(text, offsets)
     ranges = _furniture_ranges(text)
     if ranges:
         text, offsets = _replace_ranges(text, offsets, ((s, e, "") for s, e in ranges))
@@ -392,7 +392,30 @@ def _remove_furniture(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     # A page break, with the blank lines around it, is one line break: the blank lines at a
     # page's foot are margin, not paragraph breaks, and a paragraph often runs over the break.
     # The indentation of the next page's first line stays: it may be a bullet's only cue.
-    return _sub(text, offsets, r"[ \t\n]*\f(?:[ \t]*[\n\f])*", "\n")
+    return _sub(text, offsets, _PAGE_BREAK, "\n", _page_breaks(text))
+
+
+# A page break with the blank lines around it: "  \n\n\f\n \n"
+_PAGE_BREAK = re.compile(r"[ \t\n]*\f(?:[ \t]*[\n\f])*")
+
+
+def _page_breaks(text: str) -> list[re.Match[str]]:
+    """`_PAGE_BREAK.finditer(text)`, found from the form feeds (the pattern's leading blanks
+    would have the regex engine try it at every character): a match starts where the run of
+    blanks before a form feed starts, or where the last match ended."""
+    matches: list[re.Match[str]] = []
+    end = 0
+    at = text.find("\f")
+    while at >= 0:
+        start = at
+        while start > end and text[start - 1] in " \t\n":
+            start -= 1
+        m = _PAGE_BREAK.match(text, start)
+        assert m is not None  # blanks, then a form feed
+        matches.append(m)
+        end = m.end()
+        at = text.find("\f", end)
+    return matches
 
 
 # --- The letterhead column ----------------------------------------------------------------------
@@ -914,6 +937,36 @@ class _TrailingBlanksStep(_RegexStep):
         if not matches:
             return text, offsets
         return _sub(text, offsets, self.pattern, self.repl, matches)
+
+
+@dataclass(frozen=True)
+class _StartsWithStep(_RegexStep):
+    """A step whose every match starts with the literal `start`: the pattern is tried only
+    where `start` stands (str.find), not at every character, which a pattern opening with a
+    lookbehind would have the regex engine do. (For a `start` that stands in many places, a
+    Python loop over them costs more than the regex's scan: a double space is left to it.)"""
+
+    start: str = ""
+
+    def __call__(self, text: str, offsets: Offsets) -> tuple[str, Offsets]:
+        if self.needs is not None and not self.needs(text):
+            return text, offsets
+        matches = []
+        end = 0
+        at = text.find(self.start)
+        while at >= 0:
+            m = self.pattern.match(text, at)
+            if m is not None:
+                matches.append(m)
+                end = m.end()
+            at = text.find(self.start, max(end, at + 1))
+        if not matches:
+            return text, offsets
+        return _sub(text, offsets, self.pattern, self.repl, matches)
+
+
+# A form feed that does not start a line: it gets a line break before it
+_LONE_FORM_FEED = _StartsWithStep(re.compile(r"(?<![\n\f])\f"), "\n\f", start="\f")
 
 
 def _line_start_step(body: re.Pattern[str], first: str, repl: _Repl, needs: _Needs) -> _Step:

@@ -781,3 +781,24 @@ def test_a_letter_is_told_from_other_text_as_the_two_patterns_tell_it() -> None:
         assert _is_a_letter(text) == want, text
         letters += want
     assert 100 < letters < len(cases) - 100
+
+
+def test_page_breaks_and_lone_form_feeds_are_found_as_the_regex_finds_them() -> None:
+    # both are found from the form feeds (str.find) instead of a pattern tried at every
+    # character; the matches must be exactly finditer's, so the edits are re.sub's
+    from ofsted_extractor.loading import _LONE_FORM_FEED, _PAGE_BREAK, _page_breaks, _sub
+
+    rng = random.Random(11)
+    alphabet = ["\f", "\n", " ", "\t", "x", "\n\f", "\f\n", "  \n", "y\f"]
+    cases = [*_guard_cases(), "", "\f", "\f\f", "\n\f", " \f ", "a\f\f\nb"]
+    cases += ["".join(rng.choices(alphabet, k=rng.randint(1, 20))) for _ in range(3000)]
+    breaks = 0
+    for text in cases:
+        want = [m.span() for m in _PAGE_BREAK.finditer(text)]
+        assert [m.span() for m in _page_breaks(text)] == want, repr(text)
+        breaks += len(want)
+        offsets = list(range(len(text) + 1))
+        got_text, got_offsets = _LONE_FORM_FEED(text, offsets)
+        want_text, want_offsets = _sub(text, offsets, r"(?<![\n\f])\f", "\n\f")
+        assert (got_text, list(got_offsets)) == (want_text, list(want_offsets)), repr(text)
+    assert breaks > 3000
