@@ -791,6 +791,12 @@ def _address_block(lines: list[str]) -> range:
     return range(start, end)
 
 
+def _ends_in_word_hyphen(line: str) -> bool:
+    r"""`re.search(r"\w-$", line)` for a line (no newline in it): re's \w is what str.isalnum
+    says, or "_" (the pattern, looked up in re's cache for every line, cost more)."""
+    return line.endswith("-") and len(line) > 1 and (line[-2].isalnum() or line[-2] == "_")
+
+
 def _join_wrapped(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     bounds = _lines(text)
     lines = [text[s:e] for s, e in bounds]
@@ -819,7 +825,7 @@ def _join_wrapped(text: str, offsets: Offsets) -> tuple[str, Offsets]:
         # ends a line inside a word ("19-" / "year-olds") they become nothing.
         next_start = bounds[i + 1][0]
         indent = len(lines[i + 1]) - len(following)
-        joint = "" if re.search(r"\w-$", line) and following[:1].isalnum() else " "
+        joint = "" if _ends_in_word_hyphen(line) and following[:1].isalnum() else " "
         edits.append((bounds[i][1], next_start + indent, joint))
     return _replace_ranges(text, offsets, edits)
 

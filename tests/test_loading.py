@@ -802,3 +802,15 @@ def test_page_breaks_and_lone_form_feeds_are_found_as_the_regex_finds_them() -> 
         want_text, want_offsets = _sub(text, offsets, r"(?<![\n\f])\f", "\n\f")
         assert (got_text, list(got_offsets)) == (want_text, list(want_offsets)), repr(text)
     assert breaks > 3000
+
+
+def test_a_line_ending_in_a_word_and_a_hyphen_is_what_the_pattern_says() -> None:
+    import re
+
+    from ofsted_extractor.loading import _ends_in_word_hyphen
+
+    rng = random.Random(13)
+    pieces = ["a", "Z", "9", "_", "-", "é", "ſ", "١", " ", ".", "\u00b2", "\u2160", "x-", "--", "'"]
+    for _ in range(50_000):
+        line = "".join(rng.choices(pieces, k=rng.randint(0, 5)))
+        assert _ends_in_word_hyphen(line) == bool(re.search(r"\w-$", line)), repr(line)
