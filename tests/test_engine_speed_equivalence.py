@@ -515,3 +515,55 @@ def test_the_nearest_service_found_in_lower_case_is_the_one_found_ignoring_case(
         for before in sorted({0, len(text), *(rng.randint(0, len(text)) for _ in range(5))}):
             fast = rules._nearest_service(text, before)
             assert fast == plain_nearest_service(text, before), (before, text)
+
+
+# --- Counts: the quantity patterns not tried inside the earlier patterns' matches -----------------
+
+
+def _quantity_texts() -> list[str]:
+    from tests.test_rules_engine import _texts_for_search
+
+    bullets = [b.text for text in _corpus()[:300] for b in parse_structure(text).strengths]
+    return bullets + _texts_for_search()
+
+
+def test_matches_found_outside_the_taken_spans_are_finditers_that_start_outside_them() -> None:
+    # taken spans of every kind, the chains of matches inside them included: a start inside a
+    # span whose match reaches past it hides the next start (finditer goes on after a match)
+    rng = random.Random(17)
+    for text in _quantity_texts():
+        starts = rules._match_starts(text)
+        for k, (kind, pattern) in enumerate(rules.QUANTITIES):
+            cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 6)))
+            taken = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+            fast = [m.span() for m in rules._untaken_matches(k, pattern, text, starts, taken)]
+            plain = [
+                m.span()
+                for m in pattern.finditer(text)
+                if not any(a <= m.start() < b for a, b in taken)
+            ]
+            assert fast == plain, (kind, taken, text)
+
+
+def test_quantities_found_trying_only_untaken_starts_are_those_of_every_finditer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = _quantity_texts()
+
+    def read(text: str) -> object:
+        # "ſeven" matches a number under re.I and parse_number raises on it: the same in both
+        try:
+            return rules._count_fields(text)
+        except ValueError as e:
+            return repr(e)
+
+    fast = [read(text) for text in texts]
+    # the plain reader: every pattern's finditer, every match, the overlapping ones dropped
+    monkeypatch.setattr(rules, "_match_starts", lambda text: None)
+    monkeypatch.setattr(
+        rules, "_untaken_matches", lambda k, pattern, text, starts, taken: pattern.finditer(text)
+    )
+    plain = [read(text) for text in texts]
+    assert sum(len(p) for p in plain if isinstance(p, list)) > 1000
+    for text, a, b in zip(texts, fast, plain, strict=True):
+        assert a == b, text

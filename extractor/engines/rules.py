@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -577,13 +577,6 @@ _ONE_IN = re.compile(rf"\b{NUMBER}\s+in\s+$", re.I)
 _IN_N = re.compile(rf"\s+in\s+{NUMBER}", re.I)
 
 
-def _count_end(m: re.Match[str]) -> int | None:
-    """Where a quantity match's count ends, if it has a count group that matched."""
-    if "count" not in m.re.groupindex or m.group("count") is None:
-        return None
-    return m.end("count")
-
-
 @dataclass(slots=True)
 class _Quantity:
     kind: str
@@ -703,6 +696,8 @@ _FRACTION_NEXT_WORDS = _fraction_next_words()
 #: its first run of letters, so the next run is still the number's and is not checked.
 _NUMBER_LED = frozenset(kind for kind, (_, digits) in _FIRST_WORDS.items() if digits)
 _KIND_INDEX = {kind: i for i, (kind, _) in enumerate(QUANTITIES)}
+#: Whether each quantity pattern has a count group ("half of the 12" has none).
+_HAS_COUNT = tuple("count" in pattern.groupindex for _, pattern in QUANTITIES)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -814,6 +809,49 @@ def _matches(
             end = m.end()
 
 
+def _untaken_matches(
+    kind: int,
+    pattern: re.Pattern[str],
+    text: str,
+    starts: dict[int, list[int]] | None,
+    taken: list[tuple[int, int]],
+) -> Iterator[re.Match[str]]:
+    """The matches of `_matches(kind, pattern, text, starts)` that start outside every span of
+    `taken` (which may grow between matches, by spans that end before the next match). A match
+    starting inside a taken span overlaps it and is dropped by the caller anyway; it is tried
+    only when a later start could be hidden by it (finditer goes on after a match's end), so
+    the starts inside the earlier patterns' matches, most tries of the later patterns, are
+    mostly not tried at all."""
+    if starts is None:
+        yield from (m for m in pattern.finditer(text) if not _inside(m.start(), taken))
+        return
+    end = 0
+    skipped: list[int] = []  # starts inside a taken span, not tried yet
+    for pos in starts.get(kind, ()):
+        if pos < end:
+            continue
+        if _inside(pos, taken):
+            skipped.append(pos)
+            continue
+        # the skipped starts' matches, in order, only for where finditer goes on after them
+        for at in skipped:
+            if at >= end and (m := pattern.match(text, at)) is not None:
+                end = m.end()
+        skipped.clear()
+        if pos >= end and (m := pattern.match(text, pos)) is not None:
+            yield m
+            end = m.end()
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    # a loop, not any() over a generator: called at every start, and a generator costs more
+    # than the few spans it looks at
+    for start, end in spans:  # noqa: SIM110
+        if start <= pos < end:
+            return True
+    return False
+
+
 def _proportion_before(text: str, start: int) -> bool:
     """Whether "one in " ends right before `start` (_ONE_IN), looked for only where the text
     before `start` ends with "in" and white space (read backwards from `start`, not by copying
@@ -830,16 +868,21 @@ def _find_quantities(text: str) -> list[_Quantity]:
     taken: list[tuple[int, int]] = []
     found: list[_Quantity] = []
     starts = _match_starts(text)
-    if starts is not None and not starts:
+    if starts is None:
+        kinds: Iterable[int] = range(len(QUANTITIES))
+    elif not starts:
         return found  # no word where a quantity can start: most bullets without a number
-    for k, (kind, pattern) in enumerate(QUANTITIES):
-        if starts is not None and k not in starts:
-            continue
-        for m in _matches(k, pattern, text, starts):
+    else:
+        kinds = sorted(starts)  # only the patterns that can match, in their order
+    for k in kinds:
+        kind, pattern = QUANTITIES[k]
+        has_count = _HAS_COUNT[k]
+        for m in _untaken_matches(k, pattern, text, starts, taken):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
+            # m.end("count") is -1 when the count group took no part in the match
             if _proportion_before(text, m.start()) or (
-                (count_end := _count_end(m)) is not None and _IN_N.match(text, count_end)
+                has_count and (count_end := m.end("count")) >= 0 and _IN_N.match(text, count_end)
             ):
                 continue  # "one in five schools": a proportion, neither one nor five schools
             groups = m.groupdict()
