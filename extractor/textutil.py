@@ -51,9 +51,22 @@ def word_alternation(words: list[str] | tuple[str, ...] | dict[str, int]) -> str
 NUMBER = r"(?:\d{1,3}(?!\d)|" + word_alternation(NUMBER_WORDS) + r")(?![\w-])"
 
 
+#: The letters re.I matches to an ASCII letter that str.lower does not make that letter: the
+#: long s ("ſeven"), the dotless i and the dotted capital I ("fıve", "FİVE"). (The Kelvin sign,
+#: which re.I matches to "k", str.lower makes "k" itself.)
+_RE_I_FOLDS = str.maketrans({"\u017f": "s", "\u0131": "i", "\u0130": "i"})
+
+
+def fold(token: str) -> str:
+    """`token` lower-cased as re.I compares it with ASCII words: a word a re.I pattern matched
+    as "seven" is "seven" here, however the letter spelled it ("ſeven", "SEVEN")."""
+    return token.translate(_RE_I_FOLDS).lower()
+
+
 def parse_number(token: str) -> int:
-    """'8' -> 8, 'eight' -> 8, 'Thirty-four' -> 34. Raises ValueError for anything else."""
-    token = token.strip().lower()
+    """'8' -> 8, 'eight' -> 8, 'Thirty-four' -> 34, 'ſeven' (as re.I reads it) -> 7. Raises
+    ValueError for anything else."""
+    token = fold(token.strip())
     if token.isdigit():
         return int(token)
     if token in NUMBER_WORDS:
@@ -133,17 +146,8 @@ def fraction_of(fraction: str, total: int) -> int | None:
     `fraction` is what a pattern with `alternation(FRACTIONS)` and re.I matched, in any case
     and spacing: 'Two  Thirds' and 'two thirdſ' (re.I folds the long s into "s", which
     str.lower leaves alone) are two thirds. Raises KeyError for a word that is not a fraction."""
-    key = " ".join(fraction.lower().split())
-    if key not in FRACTIONS:
-        key = next((k for k, p in _FRACTION_PATTERNS.items() if p.fullmatch(fraction)), key)
-    num, den = FRACTIONS[key]
+    num, den = FRACTIONS[" ".join(fold(fraction).split())]
     return total * num // den if (total * num) % den == 0 else None
-
-
-#: Each fraction as `alternation` spells it, matched case-insensitively (see fraction_of).
-_FRACTION_PATTERNS = {
-    key: re.compile(r"\s+".join(map(re.escape, key.split())), re.I) for key in FRACTIONS
-}
 
 
 def alternation(words: tuple[str, ...] | list[str]) -> str:

@@ -465,3 +465,37 @@ def test_a_fraction_spelled_with_a_folded_letter_is_read_as_the_fraction() -> No
         ]  # type: ignore[union-attr]
         compared += 1
     assert compared >= 1
+
+
+def test_words_re_i_matches_through_folded_letters_are_read_as_their_ascii_words() -> None:
+    # re.I matches "ſeven" as "seven", "fıve" and "FİVE" as "five", "ınadequate" as "inadequate";
+    # str.lower leaves those letters alone, so a lookup by the lower-cased word raised (a
+    # ValueError for the number, a ValidationError for the outcome) and failed the letter
+    import re
+
+    from ofsted_extractor import extract
+    from ofsted_extractor.eval.synth import generate
+    from ofsted_extractor.textutil import fold, parse_number
+
+    assert [parse_number(w) for w in ("ſeven", "fıve", "FİVE", "Thirty-ſix")] == [7, 5, 5, 36]
+    assert fold("İnadequate") == "inadequate"
+    swaps = {"s": "ſ", "i": "ı", "I": "İ"}
+    words = r"\b(?:six|seven|sixteen|seventeen|sixty|seventy|five|nine|eight|thirty|inadequate|outstanding|adequate|good)\b"
+    changed = 0
+    for letter in generate(120, 4):
+        text = letter.render("clean")
+        odd = re.sub(words, lambda m: "".join(swaps.get(c, c) for c in m.group(0)), text)
+        if odd == text:
+            continue
+        plain, folded = extract(text), extract(odd)
+        assert folded.error is None, folded.error
+        assert plain.letter is not None and folded.letter is not None
+
+        def read(doc: Any) -> tuple[list[int], list[Any]]:
+            findings = doc.letter.strengths + doc.letter.areas_for_improvement
+            counts = [c.count for f in findings for c in f.counts]
+            return counts, [i.outcome for i in doc.letter.safeguarding_inspections]
+
+        assert read(folded) == read(plain)
+        changed += 1
+    assert changed > 50

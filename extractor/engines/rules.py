@@ -43,6 +43,7 @@ from ofsted_extractor.textutil import (
     SERVICE_NOUNS,
     STRENGTHS_WORDING,
     alternation,
+    fold,
     fraction_of,
     parse_number,
     word_alternation,
@@ -1116,7 +1117,7 @@ def find_inspections(summary: str) -> list[tuple[SafeguardingInspection, int, in
                     _GRADE_OUTCOME.search(candidate) if _GRADE_SENTENCE.search(candidate) else None
                 )
                 if grade:
-                    outcome = grade.group(1).lower()  # type: ignore[assignment]
+                    outcome = fold(grade.group(1))  # type: ignore[assignment]
                     break
         if outcome is None:
             outcome = _outcome_of(" ".join(window))
