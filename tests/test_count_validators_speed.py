@@ -389,6 +389,9 @@ def _hostile_records(letter: Letter) -> Iterator[Letter]:
                         yield _with_count(letter, ln, i, j, judgement=rewrite(count.judgement))
                 yield _with_count(letter, ln, i, j, judgement=None)
                 yield _with_count(letter, ln, i, j, total=count.count + 1)
+                # an evidence whose predicate is said of a later number than it opens with
+                owned = f"the 15 schools, including the two academies, {count.count} are good"
+                yield _with_count(letter, ln, i, j, evidence=owned)
             if finding.counts:
                 for rewrite in _REWRITES.values():
                     yield _with_finding_text(letter, ln, i, rewrite(finding.text))
@@ -438,6 +441,7 @@ def test_the_records_reach_every_issue_the_count_checks_raise() -> None:
         "count.judgement_missing",
         "count.judgement_mismatch",
         "count.unrecorded",
+        "count.predicate_of_another_count",
     } <= codes
 
 
@@ -631,3 +635,24 @@ def test_the_written_out_guards_say_what_their_patterns_say() -> None:
         want = "number" in low or ic._JUDGEMENT_NEEDS.search(low) is not None
         assert ic._may_count(low) == want, text
         assert ic._may_hold_fraction(low) or ic._FRACTION_NEEDS.search(low) is None, text
+
+
+def test_check_count_roles_reads_an_evidences_predicate_as_the_public_readers_do() -> None:
+    # check_count_roles asks _predicate_reading for both answers at once; each must be what
+    # predicate_owner and stated_judgement (which the old check asked) give, owners included
+    owned = [
+        "the 15 primary schools in the area, including the two academies, 12 are good",
+        "The 15 schools, with the 2 academies, 12 are Good",
+        "the 9 units, of which 3 are new, 4 were judged satisfactory",
+        "the 9 units, 4 \u017fare good",
+        "Of the 15 schools in the area, 12 are good",
+    ]
+    evidences = [*owned, *_long_sentences(8), *_random_strings(1500, 26)]
+    evidences += [s.upper() for s in owned] + [s.replace(" ", "\t") for s in owned]
+    owners = 0
+    for evidence in evidences:
+        counts._predicate_reading.cache_clear()
+        got = counts._predicate_reading(evidence)
+        assert got == (counts.predicate_owner(evidence), counts.stated_judgement(evidence))
+        owners += got[0] is not None
+    assert owners >= 6

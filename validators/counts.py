@@ -369,6 +369,10 @@ def stated_quantity(evidence: str) -> tuple[int | None, int | None, bool] | None
 def stated_judgement(evidence: str) -> str | None:
     """The judgement an evidence phrase gives: its first predicate ("are good or better"), or
     failing that its first judgement word ("the number of inadequate schools")."""
+    return _stated_judgement(evidence)
+
+
+def _stated_judgement(evidence: str) -> str | None:
     predicate = _predicate(evidence)
     if predicate is not None:
         return " ".join(predicate[1].lower().split())
@@ -405,6 +409,18 @@ def predicate_owner(evidence: str) -> int | None:
     """The number an evidence's predicate is said of when that is not the number the evidence
     opens with: "the 15 primary schools ..., including the two academies, 12 are good" -> 12.
     None when the predicate belongs to the opening quantity (or "Of the N ..., M" says so)."""
+    return _predicate_owner(evidence)
+
+
+@lru_cache(maxsize=4096)
+def _predicate_reading(evidence: str) -> tuple[int | None, str | None]:
+    """(predicate_owner(evidence), stated_judgement(evidence)), read together: check_count_roles
+    asks both of every count, and one cache entry a count costs less than two (most evidences
+    are read once, so most questions miss)."""
+    return _predicate_owner(evidence), _stated_judgement(evidence)
+
+
+def _predicate_owner(evidence: str) -> int | None:
     phrase = squash(evidence)
     if phrase.lower().startswith("of the"):
         return None
@@ -460,8 +476,7 @@ def check_count_roles(text: str, letter: Letter) -> list[Issue]:
     for where, finding, count in counts_of(letter):
         fraction = fraction_before(finding.text, count.evidence)
         stated = stated_quantity(count.evidence)
-        owner = predicate_owner(count.evidence)
-        judged = stated_judgement(count.evidence)
+        owner, judged = _predicate_reading(count.evidence)
         if fraction is None and owner is None and _roles_agree(count, stated, judged):
             continue  # the usual case: no issue, so no path or quote is written
         path = count_path(where)

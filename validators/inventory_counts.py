@@ -455,9 +455,9 @@ def _ascii_sentence_counts(
             continue
         judged = reader.judged_after(end)
         if judged is not None:
-            # "eight of the 12": the total is part of this phrase, not a count of its own
-            of = _OF_DETERMINER_LOW.match(low, end)
-            last_end = of.end() if of else end
+            # "eight of the 12": the total is part of this phrase, not a count of its own (the
+            # reader has just matched "of the 12" after the quantity: where that ended is kept)
+            last_end = reader.skipped
             phrase = sentence[start:judged]
             found.append(StatedCount(_value(low[start:end]), offset + start, offset + end, phrase))
     if len(found) > 1:
@@ -530,6 +530,9 @@ class _Reader:
         self.and_start = 0
         self.and_end: int | None = None
         self.judged: dict[int, int | None] = {}
+        # where the "of the N" after the position last asked about ended (that position when
+        # there was none)
+        self.skipped = 0
 
     def _verb_from(self, at: int) -> tuple[int, int] | None:
         """The first verb at or after `at` that starts a word, kept for the next question."""
@@ -557,7 +560,7 @@ class _Reader:
         provision] predicate-with-judgement'; else None (what _judged_after says)."""
         low = self.low
         of = _OF_DETERMINER_LOW.match(low, pos)
-        skipped = of.end() if of else pos
+        skipped = self.skipped = of.end() if of else pos
         verb = self._verb_from(skipped)
         if verb is None:
             return None
