@@ -631,3 +631,65 @@ def test_the_verdict_line_is_the_one_the_pattern_finds() -> None:
         assert (got and got.span()) == (want and want.span()), repr(text)
         found += want is not None
     assert found > 1000
+
+
+# --- validators.findings: the findings inventory's targets ------------------------------------------
+
+
+def _old_cover_joined(keys: list[str], findings: list[Finding]) -> list[bool] | None:
+    """validators.findings._cover_joined before the findings' words were read together: each
+    finding's keys read on their own."""
+    joined = " " + " ".join(keys) + " "
+    marks = bytearray(len(joined))
+    for finding in findings:
+        needle = fnd._keys(finding.text)
+        if not needle:
+            continue
+        target = " " + " ".join(needle) + " "
+        at = joined.find(target)
+        while at >= 0:
+            if marks.find(0, at + 1, at + len(target) - 1) >= 0:
+                marks[at : at + len(target)] = b"\x01" * len(target)
+                break
+            at = joined.find(target, at + 1)
+    if keys and marks.find(0) < 0:
+        return None
+    covered: list[bool] = []
+    pos = 1
+    for key in keys:
+        covered.append(marks[pos] == 1)
+        pos += len(key) + 1
+    return covered
+
+
+def _inventory_cases() -> Iterator[tuple[str, list[str]]]:
+    """Sections with finding texts cut from them (whole, in pieces, out of order, repeated,
+    blank, punctuation only), in ASCII and hostile variants, some holding a NUL of their own."""
+    rng = random.Random(97)
+    odd = ["", " ", "  \t", "-", "...", "a\x00b", "\x00", "\u017fo", "\u212a", "x\u00a0y", "A, b."]
+    for text in _texts()[:400]:
+        words = text.split()
+        for _ in range(3):
+            i = rng.randrange(max(1, len(words)))
+            section = " ".join(words[i : i + rng.randint(0, 120)])
+            pieces = _needles(section, rng, rng.randint(0, 14))
+            pieces += rng.sample(odd, rng.randint(0, 3))
+            rng.shuffle(pieces)
+            yield section, pieces
+            yield section, [p.upper() for p in pieces]
+
+
+def test_the_findings_inventory_covers_what_each_finding_alone_covered() -> None:
+    covered = uncovered = 0
+    for section, pieces in _inventory_cases():
+        findings = [Finding(text=p, topic="other") for p in pieces]
+        keys = fnd._keys(section)
+        want = _old_cover_joined(keys, findings)
+        assert fnd._cover_joined(keys, findings) == want, (section, pieces)
+        # each target is the finding's own words, as `_keys` reads them alone
+        targets = [t if t.strip() else "" for t in fnd._targets(findings)]
+        alone = [" " + " ".join(k) + " " if (k := fnd._keys(p)) else "" for p in pieces]
+        assert targets == alone, pieces
+        covered += want is None
+        uncovered += want is not None and any(want)
+    assert covered > 100 and uncovered > 100

@@ -248,6 +248,29 @@ def _keys(s: str) -> list[str]:
     return [w.lower() for w in _words(s)]
 
 
+# _KEY_BYTES, but the NUL byte stands for itself: it parts the findings' texts in _targets.
+_KEY_SEP_BYTES = b"\x00" + _KEY_BYTES[1:]
+
+
+def _targets(findings: list[Finding]) -> list[str]:
+    """Each finding's words as _cover_joined searches for them, " f1 ... fk " (blank when it
+    has none): `" " + " ".join(_keys(text)) + " "`.
+
+    ASCII texts are read together, one translation and one split for the whole record rather
+    than some per finding (a letter has a dozen): the texts are joined with NUL between spaces,
+    which the key table keeps and str.split does not split at, so after squashing the record's
+    words each NUL stands alone between two spaces and parts the targets exactly (a text
+    holding a NUL of its own is read alone)."""
+    texts = [finding.text for finding in findings]
+    if not texts:
+        return []
+    raw = " \x00 ".join(texts)
+    if not raw.isascii() or raw.count("\x00") != len(texts) - 1:
+        return [" " + " ".join(_keys(text)) + " " for text in texts]
+    spaced = raw.encode("ascii").translate(_KEY_SEP_BYTES).decode("ascii")
+    return (" " + " ".join(spaced.split()) + " ").split("\x00")
+
+
 def _uncovered_runs(section: str, findings: list[Finding]) -> list[str]:
     """The runs of `section`'s words that no finding's text covers, in order."""
     keys = _keys(section)
@@ -281,11 +304,9 @@ def _cover_joined(keys: list[str], findings: list[Finding]) -> list[bool] | None
     is covered when its characters are, and every character is when every word is."""
     joined = " " + " ".join(keys) + " "
     marks = bytearray(len(joined))
-    for finding in findings:
-        needle = _keys(finding.text)
-        if not needle:
+    for target in _targets(findings):
+        if target.isspace():  # a finding without words
             continue
-        target = " " + " ".join(needle) + " "
         at = joined.find(target)
         # the first occurrence not yet wholly covered, so a finding given twice covers one
         # bullet once
