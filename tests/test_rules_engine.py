@@ -497,5 +497,8 @@ def test_words_re_i_matches_through_folded_letters_are_read_as_their_ascii_words
             return counts, [i.outcome for i in doc.letter.safeguarding_inspections]
 
         assert read(folded) == read(plain)
+        # (the validators read some folded words only as ASCII: such a letter may be flagged,
+        # never passed on a count they could not confirm)
+        assert folded.validation.status in {plain.validation.status, "flagged"}
         changed += 1
     assert changed > 50
