@@ -321,12 +321,17 @@ class Store:
     def done_key(self, path: str) -> str | None:
         """The key of `path`'s current document when it did not fail, else None: a path with
         none needs no hash of its file to know it is to do."""
+        current = self._current(path)
+        return current[0] if current is not None and current[1] != "failed" else None
+
+    def _current(self, path: str) -> tuple[str, str] | None:
+        """(key, status) of `path`'s current document, or None when it has none."""
         row = self.conn.execute(
-            "SELECT documents.key FROM letters JOIN documents USING (doc_id) "
-            "WHERE letters.path = ? AND letters.status != 'failed'",
+            "SELECT documents.key, letters.status FROM letters JOIN documents USING (doc_id) "
+            "WHERE letters.path = ?",
             (path,),
         ).fetchone()
-        return str(row[0]) if row else None
+        return (str(row[0]), str(row[1])) if row else None
 
     def add(
         self,
@@ -357,11 +362,7 @@ class Store:
         with self._write():
             # the path's current document, read once: whether it is done, and whether the
             # path has rows to replace at all (a new path has none to delete)
-            current = self.conn.execute(
-                "SELECT documents.key, letters.status FROM letters JOIN documents USING (doc_id) "
-                "WHERE letters.path = ?",
-                (rows.path,),
-            ).fetchone()
+            current = self._current(rows.path)
             done = current is not None and current[0] == rows.key and current[1] != "failed"
             if done and not force:
                 return Written(None)
