@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ofsted_extractor.bounded import completed
 from ofsted_extractor.db import DocumentRows, document_rows
 from ofsted_extractor.engines.base import Engine, EngineResult
 from ofsted_extractor.engines.rules import RulesEngine
@@ -579,27 +580,16 @@ def _iter_in_loop(
     if session is not None:
         width *= 2
         loop.run_until_complete(session.__aenter__())
-    pending: set[asyncio.Task[Extracted]] = set()
-    todo = iter(paths)
+    # driven a step at a time from this generator, which the caller reads between steps
+    batch = completed(paths, one, width=width)
     try:
         while True:
-            while len(pending) < width:
-                path = next(todo, None)
-                if path is None:
-                    break
-                pending.add(loop.create_task(one(path)))
-            if not pending:
+            try:
+                yield loop.run_until_complete(anext(batch))
+            except StopAsyncIteration:
                 return
-            done, pending = loop.run_until_complete(
-                asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            )
-            for task in done:
-                yield task.result()
     finally:
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(batch.aclose())  # cancels the letters still in flight
         if session is not None:
             loop.run_until_complete(session.__aexit__(None, None, None))
         loop.run_until_complete(loop.shutdown_default_executor())

@@ -38,6 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ofsted_extractor.bounded import completed
 from ofsted_extractor.engines.base import EngineResult
 from ofsted_extractor.engines.llm.answers import (
     AnswerModel,
@@ -316,23 +317,12 @@ class LLMEngine:
                 return doc, exc
 
         async with self.session(requests=limit):
-            it = iter(docs)
-            running: set[asyncio.Task[tuple[LoadedText, EngineResult | ExtractorError]]] = set()
+            batch = completed(docs, one, width=2 * limit)
             try:
-                while True:
-                    while len(running) < 2 * limit:
-                        doc = next(it, None)
-                        if doc is None:
-                            break
-                        running.add(asyncio.ensure_future(one(doc)))
-                    if not running:
-                        return
-                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        yield task.result()
+                async for item in batch:
+                    yield item
             finally:
-                for task in running:
-                    task.cancel()
+                await batch.aclose()
 
     def cache_key(self, doc: LoadedText) -> str:
         """The cache key for a letter under this configuration."""
