@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ofsted_extractor.errors import InputError
 
@@ -21,7 +20,7 @@ class Limits:
 
     Attributes:
         max_bytes: file size in bytes (checked with stat, before reading).
-        max_pages: pages of a PDF (read from its page tree, before extracting text).
+        max_pages: pages of a PDF (counted when PDFium opens it, before any page is read).
         max_chars: characters of extracted text (checked before the engine runs).
     """
 
@@ -34,7 +33,7 @@ DEFAULT_LIMITS = Limits()
 
 
 def check_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Raise InputError (code too_large / too_many_pages) when a file is over a limit.
+    """Raise InputError (code too_large, or too_many_chars for text) when a file is over a limit.
 
     A file that cannot be examined passes: the loader then reports it with its own code.
     """
@@ -49,19 +48,23 @@ def check_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
             f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} (--max-bytes)",
             code="too_large",
         )
-    pages = _pdf_pages(file)
     # UTF-8 needs at most 4 bytes a character, so a text file this big is over the character
-    # limit whatever it holds: say so without reading (and normalising) all of it.
-    if pages is None and size > 4 * limits.max_chars:
+    # limit whatever it holds: say so without reading (and normalising) all of it. (A PDF's
+    # pages are counted by the loader, from the document PDFium opens to read it.)
+    if size > 4 * limits.max_chars and not _is_pdf(file):
         raise InputError(
             str(path),
             f"text file is {size:,} bytes, more than {limits.max_chars:,} characters (--max-chars)",
             code="too_many_chars",
         )
-    if pages is not None and pages > limits.max_pages:
+
+
+def check_pages(path: str, pages: int, max_pages: int) -> None:
+    """Raise InputError (code too_many_pages) when a PDF has more than `max_pages` pages."""
+    if pages > max_pages:
         raise InputError(
-            str(path),
-            f"PDF has {pages:,} pages, over the limit of {limits.max_pages:,} (--max-pages)",
+            path,
+            f"PDF has {pages:,} pages, over the limit of {max_pages:,} (--max-pages)",
             code="too_many_pages",
         )
 
@@ -77,20 +80,12 @@ def check_text(path: str, text: str, limits: Limits = DEFAULT_LIMITS) -> None:
         )
 
 
-def _pdf_pages(file: Path) -> int | None:
-    """The page count a PDF's page tree declares (no page is parsed); None if not a PDF."""
+def _is_pdf(file: Path) -> bool:
+    """Whether the loader reads `file` as a PDF: named .pdf, or "%PDF-" in its first KB."""
+    if file.suffix.lower() == ".pdf":
+        return True
     try:
         with file.open("rb") as fh:
-            head = fh.read(1024)
+            return _PDF_MAGIC in fh.read(1024)
     except OSError:
-        return None
-    if _PDF_MAGIC not in head and file.suffix.lower() != ".pdf":
-        return None
-    try:
-        from pypdf import PdfReader
-
-        reader = PdfReader(str(file))
-        root: Any = reader.trailer["/Root"]
-        return int(root["/Pages"]["/Count"])
-    except Exception:  # a broken PDF: the loader names the problem with its own code
-        return None
+        return False

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ofsted_extractor.errors import InputError
+from ofsted_extractor.limits import check_pages
 from ofsted_extractor.schema import SourceFormat, Span
 from ofsted_extractor.textutil import (
     AREAS_WORDING,
@@ -1197,7 +1198,7 @@ def _decode_text(data: bytes, path: str) -> str:
         ) from None
 
 
-def _pdf_text(data: bytes, path: str) -> str:
+def _pdf_text(data: bytes, path: str, max_pages: int | None = None) -> str:
     """The text layer of a PDF, pages joined with "\\n\\f" (a form feed starts each page).
 
     PDFium (pypdfium2) reads the text in the order the page draws it, which keeps a word
@@ -1219,7 +1220,10 @@ def _pdf_text(data: bytes, path: str) -> str:
             ) from None
         raise InputError(path, f"corrupt or truncated PDF ({exc})", code="pdf_corrupt") from None
     try:
-        pages = [_page_text(document[i]) for i in range(len(document))]
+        count = len(document)  # from the page tree: no page is read yet
+        if max_pages is not None:
+            check_pages(path, count, max_pages)
+        pages = [_page_text(document[i]) for i in range(count)]
     except pdfium.PdfiumError as exc:
         raise InputError(path, f"corrupt or truncated PDF ({exc})", code="pdf_corrupt") from None
     finally:
@@ -1308,13 +1312,14 @@ def _page_text(page: PdfPage) -> str:
     return "\n".join(out)
 
 
-def load_file(path: str | Path) -> LoadedText:
+def load_file(path: str | Path, *, max_pages: int | None = None) -> LoadedText:
     """Read a .txt, .md or .pdf file. Raises InputError naming the file and the problem.
 
-    A file that starts with "%PDF-" or is named .pdf is read as a PDF (its text layer);
-    anything else is text, "md" for .md/.markdown and "txt" otherwise. Text must be UTF-8 (a
-    BOM is accepted). `sha256` is that of the file's bytes. Error codes: not_found, is_directory,
-    unreadable, empty, binary, encoding, pdf_encrypted, pdf_corrupt, pdf_no_text, not_a_letter.
+    A file that starts with "%PDF-" or is named .pdf is read as a PDF (its text layer), none
+    of its pages when it has more than `max_pages`; anything else is text, "md" for
+    .md/.markdown and "txt" otherwise. Text must be UTF-8 (a BOM is accepted). `sha256` is that
+    of the file's bytes. Error codes: not_found, is_directory, unreadable, empty, binary,
+    encoding, pdf_encrypted, pdf_corrupt, pdf_no_text, too_many_pages, not_a_letter.
     """
     file = Path(path)
     name = str(path)
@@ -1339,7 +1344,7 @@ def load_file(path: str | Path) -> LoadedText:
         fmt = "pdf"
         if _PDF_MAGIC not in data[:1024]:
             raise InputError(name, "not a PDF file (no %PDF- header)", code="pdf_corrupt")
-        raw = _pdf_text(data, name)
+        raw = _pdf_text(data, name, max_pages)
     else:
         fmt = _TEXT_SUFFIXES.get(suffix, "txt")
         raw = _decode_text(data, name)

@@ -163,7 +163,7 @@ def load_checked(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> LoadedTex
     (every path of the pipeline reads a file this way)."""
     try:
         check_file(path, limits)
-        doc = load_file(path)
+        doc = load_file(path, max_pages=limits.max_pages)
     except InputError:
         raise
     except Exception as exc:  # a bug of ours on this file: it fails (code internal_error)

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ import pytest
 
 from ofsted_extractor import options
 from ofsted_extractor.cli import main, shown
+from ofsted_extractor.errors import InputError
+from ofsted_extractor.limits import Limits
+from ofsted_extractor.pipeline import load_checked
 from ofsted_extractor.redact import MASK, redact
 from tests.scripted_server import error, scripted_server
 
@@ -78,6 +82,23 @@ def test_inputs_over_a_size_limit_fail_at_once_with_their_code(tmp_path: Path) -
     }
     # reading them whole took minutes and gigabytes; a loaded CI machine may add a few seconds
     assert seconds < 20, seconds
+
+
+def test_the_page_limit_holds_in_the_default_install_which_has_no_pypdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pdf = _thousand_page_pdf(tmp_path / "pages.pdf")  # pypdf makes it: a test extra
+    monkeypatch.setitem(
+        sys.modules, "pypdf", None
+    )  # `import pypdf` fails, as after `pip install .`
+    with pytest.raises(InputError) as over:
+        load_checked(pdf)
+    assert over.value.code == "too_many_pages"
+    assert "1,000 pages" in str(over.value)
+    # at the limit its pages are read (blank ones: no text layer)
+    with pytest.raises(InputError) as read:
+        load_checked(pdf, Limits(max_pages=1000))
+    assert read.value.code == "pdf_no_text"
 
 
 def test_a_limit_flag_raises_the_limit(tmp_path: Path) -> None:
