@@ -29,7 +29,7 @@ from ofsted_extractor.textutil import (
 )
 from ofsted_extractor.validators.findings import HEADINGS as _HEADINGS
 from ofsted_extractor.validators.issues import error
-from ofsted_extractor.validators.text import lowered
+from ofsted_extractor.validators.text import line_matching, lowered
 
 #: A check of the original text: (the file's text as read, record) -> issues.
 OriginalCheck = Callable[[str, Letter], list[Issue]]
@@ -137,7 +137,10 @@ def _ascii_sections(joined: str) -> dict[str, list[str] | None]:
     only on the lines holding its word, the end only on the lines holding a word every end
     holds, and only the lists' own lines are split."""
     low = lowered(joined)
-    heads = {name: _ascii_heading(joined, low, name) for name in _HEADING}
+    heads: dict[str, int | None] = {}
+    for name, heading in _HEADING.items():
+        line = line_matching(joined, low, heading, _HEADING_WORD[name])
+        heads[name] = line[0] if line else None
     sections: dict[str, list[str] | None] = {}
     for name, head in heads.items():
         if head is None:
@@ -151,21 +154,6 @@ def _ascii_sections(joined: str) -> dict[str, list[str] | None]:
         stop = min(nexts) - 1 if nexts else len(joined)  # the list's lines end at stop
         sections[name] = _ascii_body(joined, low, start, stop)
     return sections
-
-
-def _ascii_heading(joined: str, low: str, name: str) -> int | None:
-    """Where the first line `_HEADING[name]` matches starts in ASCII `joined`, or None; only
-    the lines holding its word in any case are tried, each once."""
-    word, rx = _HEADING_WORD[name], _HEADING[name]
-    at = low.find(word)
-    while at >= 0:
-        start = joined.rfind("\n", 0, at) + 1
-        end = joined.find("\n", at)
-        end = len(joined) if end < 0 else end
-        if rx.match(joined[start:end]):
-            return start
-        at = low.find(word, end)
-    return None
 
 
 def _ascii_body(joined: str, low: str, start: int, stop: int) -> list[str]:

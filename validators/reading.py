@@ -27,6 +27,7 @@ from ofsted_extractor.textutil import (
 from ofsted_extractor.validators.text import (
     MONTHS,
     finditer_at,
+    line_matching,
     line_starts,
     lowered,
     occurrences,
@@ -235,7 +236,7 @@ def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
             line = next((m for m in _LINE.finditer(text) if heading.match(m[0])), None)
             heads[key] = line.span() if line else None
         else:
-            heads[key] = _heading_line(text, low, heading, _HEADING_WORD[key])
+            heads[key] = line_matching(text, low, heading, _HEADING_WORD[key])
     sections: dict[str, tuple[int, int] | None] = {}
     for key, head in heads.items():
         if head is None:
@@ -250,22 +251,6 @@ def _sections(text: str) -> tuple[tuple[str, tuple[int, int] | None], ...]:
             ends.append(closing)
         sections[key] = (start, min(ends))
     return tuple(sections.items())
-
-
-def _heading_line(
-    text: str, low: str, heading: re.Pattern[str], word: str
-) -> tuple[int, int] | None:
-    """(start, end) of the first line `heading` matches, trying only the lines of ASCII `text`
-    that hold `word` (its lower-cased form `low` is searched)."""
-    at = low.find(word)
-    while at >= 0:
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        end = len(text) if end < 0 else end
-        if heading.match(text[start:end]):
-            return start, end
-        at = low.find(word, end)
-    return None
 
 
 def _lists_end(text: str, low: str | None, start: int, limit: int) -> int | None:

@@ -271,6 +271,23 @@ def lowered(text: str) -> str:
     return text.lower()
 
 
+def line_matching(
+    text: str, low: str, pattern: re.Pattern[str], word: str
+) -> tuple[int, int] | None:
+    """(start, end) of the first line of ASCII `text` that `pattern` matches at its start,
+    trying only the lines that hold `word` (searched in `low`, the text lower-cased), each
+    once: a heading's line is found without running its pattern on every line."""
+    at = low.find(word)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if pattern.match(text[start:end]):
+            return start, end
+        at = low.find(word, end)
+    return None
+
+
 def short(s: str, width: int = 60) -> str:
     """Return `s` squashed and cut to about `width` characters, for messages."""
     s = squash(s)
