@@ -11,7 +11,14 @@ from pathlib import Path
 
 from ofsted_extractor.errors import InputError
 
-_PDF_MAGIC = b"%PDF-"
+#: How a PDF file starts.
+PDF_MAGIC = b"%PDF-"
+
+
+def reads_as_pdf(suffix: str, head: bytes) -> bool:
+    """Whether a file named with `suffix` whose bytes start with `head` is read as a PDF: the
+    magic number wins over a suffix (a PDF saved as .txt is still a PDF), and a .pdf is one."""
+    return suffix.lower() == ".pdf" or head.startswith(PDF_MAGIC)
 
 
 @dataclass(frozen=True)
@@ -81,11 +88,12 @@ def check_text(path: str, text: str, limits: Limits = DEFAULT_LIMITS) -> None:
 
 
 def _is_pdf(file: Path) -> bool:
-    """Whether the loader reads `file` as a PDF: named .pdf, or "%PDF-" in its first KB."""
-    if file.suffix.lower() == ".pdf":
+    """Whether the loader will read `file` as a PDF (its first bytes read only when the name
+    does not say)."""
+    if reads_as_pdf(file.suffix, b""):
         return True
     try:
         with file.open("rb") as fh:
-            return _PDF_MAGIC in fh.read(1024)
+            return reads_as_pdf(file.suffix, fh.read(len(PDF_MAGIC)))
     except OSError:
         return False

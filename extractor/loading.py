@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ofsted_extractor.errors import InputError
-from ofsted_extractor.limits import check_pages
+from ofsted_extractor.limits import PDF_MAGIC, check_pages, reads_as_pdf
 from ofsted_extractor.schema import SourceFormat, Span
 from ofsted_extractor.textutil import (
     AREAS_WORDING,
@@ -1162,7 +1162,6 @@ _TEXT_SUFFIXES: dict[str, SourceFormat] = {
     ".md": "md",
     ".markdown": "md",
 }
-_PDF_MAGIC = b"%PDF-"
 # Control bytes other than tab, newline, form feed and carriage return.
 _CONTROL_BYTES = bytes(sorted(frozenset(range(32)) - {9, 10, 12, 13} | {127}))
 _SNIFF_BYTES = 8192
@@ -1339,10 +1338,9 @@ def load_file(path: str | Path, *, max_pages: int | None = None) -> LoadedText:
 
     suffix = file.suffix.lower()
     fmt: SourceFormat
-    # The magic number wins over a suffix: a PDF saved as .txt is still a PDF.
-    if suffix == ".pdf" or data.startswith(_PDF_MAGIC):
+    if reads_as_pdf(suffix, data):
         fmt = "pdf"
-        if _PDF_MAGIC not in data[:1024]:
+        if PDF_MAGIC not in data[:1024]:
             raise InputError(name, "not a PDF file (no %PDF- header)", code="pdf_corrupt")
         raw = _pdf_text(data, name, max_pages)
     else:
